@@ -1,0 +1,50 @@
+/**
+ * Re-encrypts, under the primary key, ciphertexts written with older keys of the ring — a bounded chunk per call,
+ * so each request stays within Worker limits. Callers repeat until `remaining` is 0. Each update is conditional on
+ * the old ciphertext, so a concurrent write is never overwritten with stale data.
+ */
+import { and, count, eq, not, like } from "drizzle-orm";
+import { runBatch, type Db } from "../db/client";
+import { ENCRYPTED_COLUMNS } from "../db/encrypted-columns";
+import { decryptField, encryptField, type KeyRing } from "../lib/crypto";
+
+export interface ReencryptReport {
+  primaryKeyId: string;
+  reencrypted: number;
+  remaining: number;
+  columns: { name: string; reencrypted: number; remaining: number }[];
+}
+
+export async function reencryptChunk(db: Db, ring: KeyRing, limit: number): Promise<ReencryptReport> {
+  const current = `v1.${ring.primaryId}.%`;
+  const columns: ReencryptReport["columns"] = [];
+  let budget = limit;
+  for (const column of ENCRYPTED_COLUMNS) {
+    const stale = not(like(column.ciphertext, current));
+    const rows = budget
+      ? ((await db.select({ id: column.id, ciphertext: column.ciphertext }).from(column.table).where(stale).limit(budget).all()) as { id: string; ciphertext: string }[])
+      : [];
+    const updates = [];
+    for (const row of rows) {
+      const plain = await decryptField(ring, row.ciphertext, column.aad(row.id));
+      const ciphertext = await encryptField(ring, plain, column.aad(row.id));
+      const derived = column.derived ? await column.derived(ciphertext) : {};
+      updates.push(
+        db
+          .update(column.table)
+          .set({ [column.ciphertext.name]: ciphertext, ...derived } as never)
+          .where(and(eq(column.id, row.id), eq(column.ciphertext, row.ciphertext))),
+      );
+    }
+    await runBatch(db, updates);
+    budget -= rows.length;
+    const [left] = await db.select({ n: count() }).from(column.table).where(stale);
+    columns.push({ name: column.name, reencrypted: rows.length, remaining: left?.n ?? 0 });
+  }
+  return {
+    primaryKeyId: ring.primaryId,
+    reencrypted: columns.reduce((n, c) => n + c.reencrypted, 0),
+    remaining: columns.reduce((n, c) => n + c.remaining, 0),
+    columns,
+  };
+}

@@ -1,0 +1,62 @@
+/** The audit trail: who did what to which resource, with the request id. Never values, tokens or credentials. */
+import type { Context } from "hono";
+import { and, desc, eq, lt } from "drizzle-orm";
+import type { AuthContext } from "../auth/context";
+import type { Db } from "../db/client";
+import { createDb } from "../db/client";
+import { auditLogs } from "../db/schema";
+import type { AppEnv } from "../env";
+import { nowIso } from "../lib/time";
+
+export interface AuditEntry {
+  action: string;
+  projectId: string | null;
+  targetType: string;
+  targetId: string | null;
+  /** identifiers and names only */
+  metadata?: Record<string, unknown>;
+}
+
+export function auditInsert(db: Db, actor: AuthContext, requestId: string | null, entry: AuditEntry) {
+  return db.insert(auditLogs).values({
+    id: crypto.randomUUID(),
+    projectId: entry.projectId,
+    actorType: actor.actorType,
+    actorId: actor.actorId,
+    actorName: actor.actorName,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    metadataJson: JSON.stringify(entry.metadata ?? {}),
+    requestId,
+    createdAt: nowIso(),
+  });
+}
+
+/** Records an audit entry for the current request's caller. */
+export async function recordAudit(c: Context<AppEnv>, entry: AuditEntry): Promise<void> {
+  await auditInsert(createDb(c.env.DB), c.get("auth"), c.get("reqId"), entry).run();
+}
+
+export interface AuditQuery {
+  projectId?: string;
+  action?: string;
+  before?: string;
+  limit: number;
+}
+
+export async function listAuditLogs(db: Db, q: AuditQuery) {
+  const rows = await db
+    .select()
+    .from(auditLogs)
+    .where(
+      and(
+        q.projectId ? eq(auditLogs.projectId, q.projectId) : undefined,
+        q.action ? eq(auditLogs.action, q.action) : undefined,
+        q.before ? lt(auditLogs.createdAt, q.before) : undefined,
+      ),
+    )
+    .orderBy(desc(auditLogs.createdAt))
+    .limit(q.limit);
+  return rows.map(({ metadataJson, ...row }) => ({ ...row, metadata: JSON.parse(metadataJson) as Record<string, unknown> }));
+}

@@ -1,0 +1,40 @@
+import { forbidden } from "../lib/errors";
+import type { Scope } from "./scopes";
+
+export type ActorType = "admin" | "api-token" | "identity" | "system";
+
+/** Who is calling, and what they may touch. Set by the authentication middleware. */
+export interface AuthContext {
+  actorType: ActorType;
+  actorId: string;
+  actorName: string;
+  /** a project-bound credential may only touch this project */
+  projectId: string | null;
+  scopes: ReadonlySet<Scope>;
+}
+
+export const SYSTEM_ACTOR: AuthContext = {
+  actorType: "system",
+  actorId: "system",
+  actorName: "system",
+  projectId: null,
+  scopes: new Set<Scope>(["admin"]),
+};
+
+/**
+ * Throws 403 unless the caller holds `scope` and, for a project-bound credential, `projectId` is its project.
+ * Omit `projectId` for operations that are not about one project: project-bound credentials are then refused.
+ */
+export function requireAccess(auth: AuthContext, scope: Scope, projectId?: string | null): void {
+  if (!auth.scopes.has(scope)) throw forbidden(`This credential lacks the "${scope}" scope`);
+  if (auth.projectId === null) return;
+  if (projectId === undefined || projectId === null) {
+    throw forbidden("This credential is bound to a single project and cannot perform organization-wide operations");
+  }
+  if (projectId !== auth.projectId) throw forbidden("This credential is bound to another project");
+}
+
+/** True when the caller may see the given project at all (any scope on it). */
+export function canSeeProject(auth: AuthContext, projectId: string): boolean {
+  return auth.projectId === null || auth.projectId === projectId;
+}

@@ -1,0 +1,223 @@
+/**
+ * The drizzle schema: one place that describes every D1 table.
+ * Timestamps are ISO-8601 strings (the API returns them as such); ids are UUIDs.
+ * Columns ending in `Ciphertext` hold AES-256-GCM envelopes from `lib/crypto.ts`, never plaintext.
+ */
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = () => text("created_at").notNull();
+const updatedAt = () => text("updated_at").notNull();
+
+// ===== Projects and environments
+
+export const projects = sqliteTable("projects", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique(),
+  description: text("description"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const environments = sqliteTable(
+  "environments",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    slug: text("slug").notNull(),
+    position: integer("position").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("environments_project_slug").on(t.projectId, t.slug)],
+);
+
+// ===== Secret store
+
+export const folders = sqliteTable(
+  "folders",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    environmentId: text("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
+    /** null for the hidden root folder of an environment */
+    parentId: text("parent_id"),
+    name: text("name").notNull(),
+    /** normalised absolute path: "/" for the root, "/a/b" below it */
+    path: text("path").notNull(),
+    description: text("description"),
+    version: integer("version").notNull().default(1),
+    /** bumped by every change event in this folder; auto-sync and caches key on it */
+    changeCounter: integer("change_counter").notNull().default(0),
+    lastSecretModified: text("last_secret_modified"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("folders_env_path").on(t.environmentId, t.path), index("folders_parent").on(t.parentId)],
+);
+
+export const secrets = sqliteTable(
+  "secrets",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    environmentId: text("environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
+    folderId: text("folder_id").notNull().references(() => folders.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    type: text("type", { enum: ["shared", "personal"] }).notNull().default("shared"),
+    valueCiphertext: text("value_ciphertext").notNull(),
+    comment: text("comment").notNull().default(""),
+    skipMultilineEncoding: integer("skip_multiline_encoding", { mode: "boolean" }).notNull().default(false),
+    reminderNote: text("reminder_note"),
+    reminderRepeatDays: integer("reminder_repeat_days"),
+    metadataJson: text("metadata_json").notNull().default("[]"),
+    version: integer("version").notNull().default(1),
+    actorType: text("actor_type"),
+    actorId: text("actor_id"),
+    actorName: text("actor_name"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("secrets_folder_key_type").on(t.folderId, t.key, t.type), index("secrets_env").on(t.environmentId)],
+);
+
+export const secretImports = sqliteTable(
+  "secret_imports",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    /** the folder that imports */
+    folderId: text("folder_id").notNull().references(() => folders.id, { onDelete: "cascade" }),
+    importEnvironmentId: text("import_environment_id").notNull().references(() => environments.id, { onDelete: "cascade" }),
+    importPath: text("import_path").notNull(),
+    position: integer("position").notNull(),
+    isReplication: integer("is_replication", { mode: "boolean" }).notNull().default(false),
+    version: integer("version").notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("secret_imports_folder").on(t.folderId), index("secret_imports_source").on(t.importEnvironmentId, t.importPath)],
+);
+
+/** One row per store write (secrets, folders, imports); the single hook point for auto-sync. */
+export const changeEvents = sqliteTable(
+  "change_events",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id").notNull(),
+    environmentId: text("environment_id").notNull(),
+    environmentSlug: text("environment_slug").notNull(),
+    folderId: text("folder_id"),
+    path: text("path").notNull(),
+    action: text("action").notNull(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("change_events_project").on(t.projectId, t.createdAt)],
+);
+
+// ===== Authentication
+
+export const apiTokens = sqliteTable("api_tokens", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  projectId: text("project_id").references(() => projects.id, { onDelete: "cascade" }),
+  scopesJson: text("scopes_json").notNull(),
+  /** SHA-256 (hex) of the token; the token itself is shown once and never stored */
+  tokenHash: text("token_hash").notNull().unique(),
+  /** first characters of the token, so a user can recognise it in a list */
+  tokenPrefix: text("token_prefix").notNull(),
+  expiresAt: text("expires_at"),
+  revokedAt: text("revoked_at"),
+  lastUsedAt: text("last_used_at"),
+  createdAt: createdAt(),
+});
+
+export const identities = sqliteTable("identities", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  projectId: text("project_id").references(() => projects.id, { onDelete: "cascade" }),
+  scopesJson: text("scopes_json").notNull(),
+  clientId: text("client_id").notNull().unique(),
+  accessTokenTtl: integer("access_token_ttl").notNull(),
+  accessTokenMaxTtl: integer("access_token_max_ttl").notNull(),
+  revokedAt: text("revoked_at"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const identityClientSecrets = sqliteTable(
+  "identity_client_secrets",
+  {
+    id: text("id").primaryKey(),
+    identityId: text("identity_id").notNull().references(() => identities.id, { onDelete: "cascade" }),
+    description: text("description").notNull().default(""),
+    secretHash: text("secret_hash").notNull(),
+    secretPrefix: text("secret_prefix").notNull(),
+    revokedAt: text("revoked_at"),
+    lastUsedAt: text("last_used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("identity_client_secrets_identity").on(t.identityId)],
+);
+
+export const identityAccessTokens = sqliteTable(
+  "identity_access_tokens",
+  {
+    id: text("id").primaryKey(),
+    identityId: text("identity_id").notNull().references(() => identities.id, { onDelete: "cascade" }),
+    clientSecretId: text("client_secret_id").notNull().references(() => identityClientSecrets.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull().unique(),
+    expiresAt: text("expires_at").notNull(),
+    /** renewals never extend past this instant */
+    maxExpiresAt: text("max_expires_at").notNull(),
+    revokedAt: text("revoked_at"),
+    lastUsedAt: text("last_used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("identity_access_tokens_identity").on(t.identityId)],
+);
+
+// ===== Audit log (never holds secret values or tokens)
+
+export const auditLogs = sqliteTable(
+  "audit_logs",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id"),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id").notNull(),
+    actorName: text("actor_name").notNull(),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id"),
+    metadataJson: text("metadata_json").notNull().default("{}"),
+    requestId: text("request_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("audit_logs_project").on(t.projectId, t.createdAt)],
+);
+
+// ===== Qovery app connections
+
+export const appConnections = sqliteTable(
+  "app_connections",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    app: text("app").notNull(),
+    method: text("method").notNull(),
+    /** null = usable by every project */
+    projectId: text("project_id").references(() => projects.id, { onDelete: "cascade" }),
+    credentialsCiphertext: text("credentials_ciphertext").notNull(),
+    /** SHA-256 (hex) of the ciphertext, as Infisical exposes it */
+    credentialsHash: text("credentials_hash").notNull(),
+    version: integer("version").notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("app_connections_project").on(t.projectId)],
+);

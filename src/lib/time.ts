@@ -1,0 +1,3 @@
+export const nowIso = () => new Date().toISOString();
+
+export const addSeconds = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();

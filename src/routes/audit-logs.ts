@@ -1,0 +1,24 @@
+import type { Hono } from "hono";
+import { z } from "zod";
+import { requireAccess } from "../auth/context";
+import { listAuditLogs } from "../audit/audit-log";
+import { createDb } from "../db/client";
+import type { AppEnv } from "../env";
+import { defineRoute } from "../http/route";
+import { id, isoDateTime } from "../http/schemas";
+
+const query = z.object({
+  projectId: id("projectId").optional(),
+  action: z.string().trim().min(1).optional(),
+  before: isoDateTime("before").optional(),
+  limit: z.coerce.number({ error: "limit must be a number" }).int().min(1).max(500, "limit must be at most 500").default(100),
+});
+
+export function registerAuditLogRoutes(app: Hono<AppEnv>) {
+  defineRoute(app, { method: "get", path: "/api/v1/audit-logs", tag: "Audit logs", summary: "List audit log entries, newest first", query }, async (c, { query }) => {
+    const auth = c.get("auth");
+    const projectId = query.projectId ?? auth.projectId ?? undefined;
+    requireAccess(auth, "audit:read", projectId);
+    return c.json({ auditLogs: await listAuditLogs(createDb(c.env.DB), { ...query, projectId }) });
+  });
+}

@@ -1,0 +1,53 @@
+import type { Hono } from "hono";
+import { z } from "zod";
+import { loginWithClientSecret, renewAccessToken, revokeAccessToken } from "../auth/identities";
+import { createDb } from "../db/client";
+import type { AppEnv } from "../env";
+import { defineRoute } from "../http/route";
+import { tooManyRequests } from "../lib/errors";
+
+const loginBody = z.object({
+  clientId: z.string({ error: "clientId is required" }).trim().min(1, "clientId is required").max(256),
+  clientSecret: z.string({ error: "clientSecret is required" }).trim().min(1, "clientSecret is required").max(512),
+});
+const tokenBody = z.object({ accessToken: z.string({ error: "accessToken is required" }).trim().min(1, "accessToken is required").max(512) });
+
+/**
+ * Every attempt consumes from two rate-limit buckets, per client id and per caller address, so neither a single
+ * identity nor a single attacker can try many secrets.
+ */
+async function throttle(limiter: RateLimit, keys: string[]) {
+  for (const key of keys) {
+    const { success } = await limiter.limit({ key });
+    if (!success) throw tooManyRequests("Too many login attempts. Please try again in a minute.");
+  }
+}
+
+export function registerAuthRoutes(app: Hono<AppEnv>) {
+  defineRoute(
+    app,
+    {
+      method: "post",
+      // The Infisical CLI calls the login route with a trailing slash.
+      path: ["/api/v1/auth/universal-auth/login", "/api/v1/auth/universal-auth/login/"],
+      tag: "Authentication",
+      summary: "Universal-auth login: exchange a client id and secret for an access token",
+      body: loginBody,
+      public: true,
+    },
+    async (c, { body }) => {
+      const address = c.req.header("cf-connecting-ip") ?? "local";
+      await throttle(c.env.LOGIN_LIMITER, [`client:${body.clientId}`, `ip:${address}`]);
+      return c.json(await loginWithClientSecret(createDb(c.env.DB), body.clientId, body.clientSecret));
+    },
+  );
+
+  defineRoute(app, { method: "post", path: "/api/v1/auth/token/renew", tag: "Authentication", summary: "Renew an access token up to its max TTL", body: tokenBody, public: true }, async (c, { body }) => {
+    return c.json(await renewAccessToken(createDb(c.env.DB), body.accessToken));
+  });
+
+  defineRoute(app, { method: "post", path: "/api/v1/auth/token/revoke", tag: "Authentication", summary: "Revoke an access token", body: tokenBody, public: true }, async (c, { body }) => {
+    await revokeAccessToken(createDb(c.env.DB), body.accessToken);
+    return c.json({ message: "Successfully revoked access token" });
+  });
+}

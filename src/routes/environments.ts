@@ -1,0 +1,74 @@
+import type { Context, Hono } from "hono";
+import { z } from "zod";
+import { requireAccess } from "../auth/context";
+import { recordAudit } from "../audit/audit-log";
+import { createDb } from "../db/client";
+import type { AppEnv } from "../env";
+import { defineRoute } from "../http/route";
+import { id } from "../http/schemas";
+import { slugSchema } from "../lib/slug";
+import * as store from "../store/projects";
+
+// Infisical serves environments under /projects/:projectId and, for older SDKs, /workspace/:workspaceId.
+const CURRENT = "/api/v1/projects/:projectId/environments";
+const LEGACY = "/api/v1/workspace/:projectId/environments";
+
+const projectParams = z.object({ projectId: id("projectId") });
+const envParams = projectParams.extend({ environmentId: id("environmentId") });
+
+const name = z.string({ error: "name is required" }).trim().min(1, "name is required").max(64, "name must be at most 64 characters");
+const slug = slugSchema("Slug field", 1, 64);
+const position = z.number({ error: "position must be a number" }).int("position must be an integer").min(1, "position must be at least 1");
+
+const createBody = z.object({ name, slug, position: position.optional() });
+const updateBody = z.object({ name: name.optional(), slug: slug.optional(), position: position.optional() });
+
+/** The legacy workspace routes name the project key `workspace`. */
+const envelope = (c: Context<AppEnv>, message: string, projectId: string, environment: unknown) =>
+  c.json(c.req.routePath.startsWith("/api/v1/workspace") ? { message, workspace: projectId, environment } : { message, projectId, environment });
+
+export function registerEnvironmentRoutes(app: Hono<AppEnv>) {
+  defineRoute(app, { method: "get", path: [CURRENT, LEGACY], tag: "Environments", summary: "List a project's environments", params: projectParams }, async (c, { params }) => {
+    requireAccess(c.get("auth"), "projects:read", params.projectId);
+    return c.json({ environments: await store.listEnvironments(createDb(c.env.DB), params.projectId) });
+  });
+
+  defineRoute(
+    app,
+    { method: "get", path: [`${CURRENT}/:environmentId`, `${LEGACY}/:environmentId`], tag: "Environments", summary: "Get an environment", params: envParams },
+    async (c, { params }) => {
+      requireAccess(c.get("auth"), "projects:read", params.projectId);
+      const row = await store.getEnvironmentRow(createDb(c.env.DB), params.projectId, params.environmentId);
+      return c.json({ environment: store.publicEnvironment(row) });
+    },
+  );
+
+  defineRoute(app, { method: "post", path: [CURRENT, LEGACY], tag: "Environments", summary: "Create an environment", params: projectParams, body: createBody }, async (c, { params, body }) => {
+    requireAccess(c.get("auth"), "projects:write", params.projectId);
+    const environment = await store.createEnvironment(createDb(c.env.DB), params.projectId, body);
+    await recordAudit(c, { action: "environment.create", projectId: params.projectId, targetType: "environment", targetId: environment.id, metadata: { slug: environment.slug } });
+    return envelope(c, "Successfully created new environment", params.projectId, environment);
+  });
+
+  defineRoute(
+    app,
+    { method: "patch", path: [`${CURRENT}/:environmentId`, `${LEGACY}/:environmentId`], tag: "Environments", summary: "Rename, re-slug or move an environment", params: envParams, body: updateBody },
+    async (c, { params, body }) => {
+      requireAccess(c.get("auth"), "projects:write", params.projectId);
+      const environment = await store.updateEnvironment(createDb(c.env.DB), params.projectId, params.environmentId, body);
+      await recordAudit(c, { action: "environment.update", projectId: params.projectId, targetType: "environment", targetId: environment.id, metadata: { fields: Object.keys(body) } });
+      return envelope(c, "Successfully updated environment", params.projectId, environment);
+    },
+  );
+
+  defineRoute(
+    app,
+    { method: "delete", path: [`${CURRENT}/:environmentId`, `${LEGACY}/:environmentId`], tag: "Environments", summary: "Delete an environment with its folders and secrets", params: envParams },
+    async (c, { params }) => {
+      requireAccess(c.get("auth"), "projects:write", params.projectId);
+      const environment = await store.deleteEnvironment(createDb(c.env.DB), params.projectId, params.environmentId);
+      await recordAudit(c, { action: "environment.delete", projectId: params.projectId, targetType: "environment", targetId: environment.id, metadata: { slug: environment.slug } });
+      return envelope(c, "Successfully deleted environment", params.projectId, environment);
+    },
+  );
+}

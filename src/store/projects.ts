@@ -1,0 +1,234 @@
+/** Projects and their environments, Infisical-shaped. Each environment owns a hidden root folder "/". */
+import { and, asc, count, eq } from "drizzle-orm";
+import { runBatch, type Db } from "../db/client";
+import { appConnections, environments, folders, projects } from "../db/schema";
+import { badRequest, conflict, notFound } from "../lib/errors";
+import { slugify } from "../lib/slug";
+import { nowIso } from "../lib/time";
+
+type ProjectRow = typeof projects.$inferSelect;
+type EnvironmentRow = typeof environments.$inferSelect;
+
+export const DEFAULT_ENVIRONMENTS = [
+  { name: "Development", slug: "dev" },
+  { name: "Staging", slug: "staging" },
+  { name: "Production", slug: "prod" },
+] as const;
+
+export function publicEnvironment(row: EnvironmentRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    position: row.position,
+    projectId: row.projectId,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function publicProject(row: ProjectRow, envs: EnvironmentRow[]) {
+  return {
+    id: row.id,
+    _id: row.id,
+    name: row.name,
+    description: row.description,
+    slug: row.slug,
+    type: "secret-manager",
+    orgId: "default",
+    version: 3,
+    autoCapitalization: false,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    environments: [...envs].sort((a, b) => a.position - b.position).map((e) => ({ id: e.id, name: e.name, slug: e.slug })),
+  };
+}
+
+export type PublicProject = ReturnType<typeof publicProject>;
+
+function rootFolder(projectId: string, environmentId: string, now: string) {
+  return { id: crypto.randomUUID(), projectId, environmentId, parentId: null, name: "root", path: "/", createdAt: now, updatedAt: now };
+}
+
+export async function createProject(db: Db, input: { name: string; description?: string | null; slug?: string }) {
+  const now = nowIso();
+  const slug = input.slug ?? generatedProjectSlug(input.name);
+  if (await db.select({ id: projects.id }).from(projects).where(eq(projects.slug, slug)).get()) {
+    throw badRequest(`A project with the slug "${slug}" already exists`);
+  }
+  const project: ProjectRow = { id: crypto.randomUUID(), name: input.name, slug, description: input.description ?? null, createdAt: now, updatedAt: now };
+  const envs: EnvironmentRow[] = DEFAULT_ENVIRONMENTS.map((e, i) => ({
+    id: crypto.randomUUID(),
+    projectId: project.id,
+    name: e.name,
+    slug: e.slug,
+    position: i + 1,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  await db.batch([
+    db.insert(projects).values(project),
+    db.insert(environments).values(envs),
+    db.insert(folders).values(envs.map((e) => rootFolder(project.id, e.id, now))),
+  ]);
+  return publicProject(project, envs);
+}
+
+/** Project slugs are unique across the service, so a name-derived slug gets a random suffix. */
+function generatedProjectSlug(name: string): string {
+  const base = slugify(name).slice(0, 27).replace(/-+$/, "") || "project";
+  return `${base}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+export async function getProjectRow(db: Db, projectId: string) {
+  const row = await db.select().from(projects).where(eq(projects.id, projectId)).get();
+  if (!row) throw notFound(`Project with ID '${projectId}' not found`);
+  return row;
+}
+
+export async function getProject(db: Db, projectId: string) {
+  const row = await getProjectRow(db, projectId);
+  const envs = await db.select().from(environments).where(eq(environments.projectId, projectId)).all();
+  return publicProject(row, envs);
+}
+
+export async function listProjects(db: Db, onlyProjectId: string | null) {
+  const rows = await db
+    .select()
+    .from(projects)
+    .where(onlyProjectId ? eq(projects.id, onlyProjectId) : undefined)
+    .orderBy(asc(projects.createdAt))
+    .all();
+  if (!rows.length) return [];
+  const envs = await db.select().from(environments).where(onlyProjectId ? eq(environments.projectId, onlyProjectId) : undefined).all();
+  return rows.map((p) => publicProject(p, envs.filter((e) => e.projectId === p.id)));
+}
+
+export async function updateProject(db: Db, projectId: string, input: { name?: string; description?: string | null; slug?: string }) {
+  const row = await getProjectRow(db, projectId);
+  if (input.slug && input.slug !== row.slug) {
+    if (await db.select({ id: projects.id }).from(projects).where(eq(projects.slug, input.slug)).get()) {
+      throw badRequest(`A project with the slug "${input.slug}" already exists`);
+    }
+  }
+  const patch = { ...input, updatedAt: nowIso() };
+  await db.update(projects).set(patch).where(eq(projects.id, projectId));
+  return getProject(db, projectId);
+}
+
+/** What still uses a project; a project in use cannot be deleted. Issue 5 adds secret syncs here. */
+async function projectDependents(db: Db, projectId: string) {
+  const [connections] = await db.select({ n: count() }).from(appConnections).where(eq(appConnections.projectId, projectId));
+  return { appConnections: connections?.n ?? 0 };
+}
+
+export async function deleteProject(db: Db, projectId: string) {
+  const project = await getProject(db, projectId);
+  const dependents = await projectDependents(db, projectId);
+  const inUse = Object.entries(dependents).filter(([, n]) => n > 0);
+  if (inUse.length) {
+    throw conflict(`Project '${project.name}' is still used by ${inUse.map(([what, n]) => `${n} ${what}`).join(" and ")}; delete those first`);
+  }
+  await db.delete(projects).where(eq(projects.id, projectId));
+  return project;
+}
+
+// ===== Environments
+
+export async function listEnvironments(db: Db, projectId: string) {
+  await getProjectRow(db, projectId);
+  const rows = await db.select().from(environments).where(eq(environments.projectId, projectId)).orderBy(asc(environments.position)).all();
+  return rows.map(publicEnvironment);
+}
+
+export async function getEnvironmentRow(db: Db, projectId: string, environmentId: string) {
+  const row = await db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.projectId, projectId), eq(environments.id, environmentId)))
+    .get();
+  if (!row) throw notFound(`Environment with id '${environmentId}' in project with ID '${projectId}' not found`);
+  return row;
+}
+
+export async function findEnvironmentBySlug(db: Db, projectId: string, slug: string) {
+  const row = await db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.projectId, projectId), eq(environments.slug, slug)))
+    .get();
+  if (!row) throw notFound(`Environment with slug '${slug}' in project with ID '${projectId}' not found`);
+  return row;
+}
+
+/** Positions are 1-based and dense; placing `moving` at `position` shifts the others. */
+function reorder(rows: EnvironmentRow[], moving: EnvironmentRow, position: number | undefined) {
+  const others = rows.filter((r) => r.id !== moving.id).sort((a, b) => a.position - b.position);
+  const index = position === undefined ? others.length : Math.min(Math.max(position, 1), others.length + 1) - 1;
+  others.splice(index, 0, moving);
+  return others.map((r, i) => ({ ...r, position: i + 1 }));
+}
+
+async function assertSlugFree(db: Db, projectId: string, slug: string, exceptId?: string) {
+  const taken = await db
+    .select({ id: environments.id })
+    .from(environments)
+    .where(and(eq(environments.projectId, projectId), eq(environments.slug, slug)))
+    .get();
+  if (taken && taken.id !== exceptId) throw badRequest("Environment with slug already exists");
+}
+
+export async function createEnvironment(db: Db, projectId: string, input: { name: string; slug: string; position?: number }) {
+  await getProjectRow(db, projectId);
+  await assertSlugFree(db, projectId, input.slug);
+  const now = nowIso();
+  const existing = await db.select().from(environments).where(eq(environments.projectId, projectId)).all();
+  const created: EnvironmentRow = { id: crypto.randomUUID(), projectId, name: input.name, slug: input.slug, position: 0, createdAt: now, updatedAt: now };
+  const ordered = reorder(existing, created, input.position);
+  const moved = ordered.filter((r) => r.id !== created.id && r.position !== existing.find((e) => e.id === r.id)?.position);
+  await db.batch([
+    db.insert(environments).values(ordered.find((r) => r.id === created.id)!),
+    db.insert(folders).values(rootFolder(projectId, created.id, now)),
+    ...moved.map((r) => db.update(environments).set({ position: r.position }).where(eq(environments.id, r.id))),
+  ]);
+  return publicEnvironment(ordered.find((r) => r.id === created.id)!);
+}
+
+export async function updateEnvironment(
+  db: Db,
+  projectId: string,
+  environmentId: string,
+  input: { name?: string; slug?: string; position?: number },
+) {
+  const current = await getEnvironmentRow(db, projectId, environmentId);
+  if (input.slug && input.slug !== current.slug) await assertSlugFree(db, projectId, input.slug, environmentId);
+  const now = nowIso();
+  const updated: EnvironmentRow = { ...current, name: input.name ?? current.name, slug: input.slug ?? current.slug, updatedAt: now };
+  const existing = await db.select().from(environments).where(eq(environments.projectId, projectId)).all();
+  const ordered = input.position === undefined ? existing.map((r) => (r.id === environmentId ? updated : r)) : reorder(existing, updated, input.position);
+  const changed = ordered.filter((r) => {
+    const before = existing.find((e) => e.id === r.id)!;
+    return r.id === environmentId || r.position !== before.position;
+  });
+  await runBatch(
+    db,
+    changed.map((r) => db.update(environments).set({ name: r.name, slug: r.slug, position: r.position, updatedAt: r.updatedAt }).where(eq(environments.id, r.id))),
+  );
+  return publicEnvironment(ordered.find((r) => r.id === environmentId)!);
+}
+
+export async function deleteEnvironment(db: Db, projectId: string, environmentId: string) {
+  const current = await getEnvironmentRow(db, projectId, environmentId);
+  const rest = await db
+    .select()
+    .from(environments)
+    .where(and(eq(environments.projectId, projectId)))
+    .orderBy(asc(environments.position))
+    .all();
+  const remaining = rest.filter((r) => r.id !== environmentId);
+  await db.batch([
+    db.delete(environments).where(eq(environments.id, environmentId)),
+    ...remaining.map((r, i) => db.update(environments).set({ position: i + 1 }).where(eq(environments.id, r.id))),
+  ]);
+  return publicEnvironment(current);
+}
