@@ -3,7 +3,7 @@
  * so each request stays within Worker limits. Callers repeat until `remaining` is 0. Each update is conditional on
  * the old ciphertext, so a concurrent write is never overwritten with stale data.
  */
-import { and, count, eq, not, like } from "drizzle-orm";
+import { and, count, eq, getTableColumns, not, like } from "drizzle-orm";
 import { runBatch, type Db } from "../db/client";
 import { ENCRYPTED_COLUMNS } from "../db/encrypted-columns";
 import { decryptField, encryptField, type KeyRing } from "../lib/crypto";
@@ -24,6 +24,7 @@ export async function reencryptChunk(db: Db, ring: KeyRing, limit: number): Prom
     const rows = budget
       ? ((await db.select({ id: column.id, ciphertext: column.ciphertext }).from(column.table).where(stale).limit(budget).all()) as { id: string; ciphertext: string }[])
       : [];
+    const ciphertextKey = Object.entries(getTableColumns(column.table)).find(([, c]) => c === column.ciphertext)![0];
     const updates = [];
     for (const row of rows) {
       const plain = await decryptField(ring, row.ciphertext, column.aad(row.id));
@@ -32,7 +33,7 @@ export async function reencryptChunk(db: Db, ring: KeyRing, limit: number): Prom
       updates.push(
         db
           .update(column.table)
-          .set({ [column.ciphertext.name]: ciphertext, ...derived } as never)
+          .set({ [ciphertextKey]: ciphertext, ...derived } as never)
           .where(and(eq(column.id, row.id), eq(column.ciphertext, row.ciphertext))),
       );
     }

@@ -16,8 +16,8 @@ const tokenBody = z.object({ accessToken: z.string({ error: "accessToken is requ
  * Every attempt consumes from two rate-limit buckets, per client id and per caller address, so neither a single
  * identity nor a single attacker can try many secrets.
  */
-async function throttle(limiter: RateLimit, keys: string[]) {
-  for (const key of keys) {
+async function throttle(buckets: [RateLimit, string][]) {
+  for (const [limiter, key] of buckets) {
     const { success } = await limiter.limit({ key });
     if (!success) throw tooManyRequests("Too many login attempts. Please try again in a minute.");
   }
@@ -37,7 +37,10 @@ export function registerAuthRoutes(app: Hono<AppEnv>) {
     },
     async (c, { body }) => {
       const address = c.req.header("cf-connecting-ip") ?? "local";
-      await throttle(c.env.LOGIN_LIMITER, [`client:${body.clientId}`, `ip:${address}`]);
+      await throttle([
+        [c.env.LOGIN_LIMITER, body.clientId],
+        [c.env.LOGIN_IP_LIMITER, address],
+      ]);
       return c.json(await loginWithClientSecret(createDb(c.env.DB), body.clientId, body.clientSecret));
     },
   );
