@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { createQoverySimulator } from "./simulator/index.ts";
 
 const migrationsDir = fileURLToPath(new URL("./migrations", import.meta.url));
 
@@ -11,7 +12,10 @@ export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
 process.env.ENCRYPTION_KEY = TEST_ENCRYPTION_KEY;
 process.env.ADMIN_TOKEN = TEST_ADMIN_TOKEN;
 
-let hits = 0;
+// One simulator for the whole run; test files stay apart by each creating their own tenant. Aborts made inside
+// workerd do not reach outboundService, so held responses ("hang", "timeout-after-commit") are released after a
+// second instead of lingering until the run ends.
+const qoverySimulator = createQoverySimulator({ maxHoldMs: 1_000 });
 export default defineConfig(async () => ({
   plugins: [
     cloudflareTest({
@@ -24,9 +28,18 @@ export default defineConfig(async () => ({
           ADMIN_TOKEN: TEST_ADMIN_TOKEN,
           LOG_LEVEL: "warn",
         },
-        outboundService: async (req: Request) => { hits++; return Response.json({ url: req.url, hits }); },
+        // Every outbound fetch made inside workerd (by tests or the Worker) lands in the simulator, whatever the host.
+        outboundService: (request: Request) => qoverySimulator.fetch(request),
+        // Deliver queued sync jobs at once, so tests observe the real consumer without waiting out batch timeouts.
+        queueConsumers: { "secret-sync-jobs": { maxBatchTimeout: 0.05 }, "secret-sync-jobs-dlq": { maxBatchTimeout: 0.05 } },
       },
     }),
   ],
-  test: { setupFiles: ["./test/setup/migrate.ts"] },
+  test: {
+    setupFiles: ["./test/setup/migrate.ts"],
+    // The Infisical SDK (test/store/sdk.test.ts) imports AWS's Node-only credential chain at load time.
+    alias: { "@aws-sdk/credential-providers": fileURLToPath(new URL("./test/helpers/aws-credential-providers-stub.ts", import.meta.url)) },
+    // The JSON report is what .ci/run reads to print its "N passed, N failed" line.
+    reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
+  },
 }));

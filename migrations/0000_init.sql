@@ -161,6 +161,44 @@ CREATE TABLE `secret_imports` (
 --> statement-breakpoint
 CREATE INDEX `secret_imports_folder` ON `secret_imports` (`folder_id`);--> statement-breakpoint
 CREATE INDEX `secret_imports_source` ON `secret_imports` (`import_environment_id`,`import_path`);--> statement-breakpoint
+CREATE TABLE `secret_syncs` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`description` text,
+	`destination` text NOT NULL,
+	`project_id` text NOT NULL,
+	`environment_id` text,
+	`secret_path` text NOT NULL,
+	`folder_id` text,
+	`connection_id` text NOT NULL,
+	`is_enabled` integer DEFAULT true NOT NULL,
+	`is_auto_sync_enabled` integer DEFAULT true NOT NULL,
+	`version` integer DEFAULT 1 NOT NULL,
+	`destination_config_json` text NOT NULL,
+	`sync_options_json` text NOT NULL,
+	`sync_status` text,
+	`last_sync_job_id` text,
+	`last_sync_message` text,
+	`last_synced_at` text,
+	`remove_status` text,
+	`last_remove_job_id` text,
+	`last_remove_message` text,
+	`last_removed_at` text,
+	`delete_after_remove` integer DEFAULT false NOT NULL,
+	`lease_run_id` text,
+	`lease_expires_at` text,
+	`lease_fence` integer DEFAULT 0 NOT NULL,
+	`created_at` text NOT NULL,
+	`updated_at` text NOT NULL,
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`environment_id`) REFERENCES `environments`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`folder_id`) REFERENCES `folders`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`connection_id`) REFERENCES `app_connections`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `secret_syncs_project_name` ON `secret_syncs` (`project_id`,`name`);--> statement-breakpoint
+CREATE INDEX `secret_syncs_folder` ON `secret_syncs` (`folder_id`);--> statement-breakpoint
+CREATE INDEX `secret_syncs_connection` ON `secret_syncs` (`connection_id`);--> statement-breakpoint
 CREATE TABLE `secrets` (
 	`id` text PRIMARY KEY NOT NULL,
 	`project_id` text NOT NULL,
@@ -186,4 +224,38 @@ CREATE TABLE `secrets` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `secrets_folder_key_type` ON `secrets` (`folder_id`,`key`,`type`);--> statement-breakpoint
-CREATE INDEX `secrets_env` ON `secrets` (`environment_id`);
+CREATE INDEX `secrets_env` ON `secrets` (`environment_id`);--> statement-breakpoint
+CREATE TABLE `sync_ledger` (
+	`sync_id` text NOT NULL,
+	`scope` text NOT NULL,
+	`parent_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`destination_key` text NOT NULL,
+	`source_key` text NOT NULL,
+	`qovery_id` text NOT NULL,
+	`fingerprint` text NOT NULL,
+	`written_at` text NOT NULL,
+	FOREIGN KEY (`sync_id`) REFERENCES `secret_syncs`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `sync_ledger_place_key` ON `sync_ledger` (`scope`,`parent_id`,`destination_key`);--> statement-breakpoint
+CREATE INDEX `sync_ledger_sync` ON `sync_ledger` (`sync_id`);--> statement-breakpoint
+CREATE TABLE `sync_runs` (
+	`id` text PRIMARY KEY NOT NULL,
+	`sync_id` text NOT NULL,
+	`kind` text NOT NULL,
+	`trigger` text NOT NULL,
+	`status` text NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`message` text,
+	`counts_json` text DEFAULT '{}' NOT NULL,
+	`results_json` text DEFAULT '[]' NOT NULL,
+	`qovery_calls` integer DEFAULT 0 NOT NULL,
+	`created_at` text NOT NULL,
+	`started_at` text,
+	`finished_at` text,
+	FOREIGN KEY (`sync_id`) REFERENCES `secret_syncs`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `sync_runs_sync` ON `sync_runs` (`sync_id`,`created_at`);--> statement-breakpoint
+CREATE UNIQUE INDEX `sync_runs_one_pending` ON `sync_runs` (`sync_id`,`kind`) WHERE status = 'pending';

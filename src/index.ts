@@ -1,8 +1,11 @@
-/** Worker entry: HTTP API. Queue consumer and cron handler join here as the sync engine lands. */
+/** Worker entry: the HTTP API, and the queue consumer that runs sync jobs against Qovery. */
 import { createApp } from "./app";
+import type { QueueJob } from "./queue/messages";
+import { handleQueueBatch } from "./queue/consumer";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<Env>;
+  queue: handleQueueBatch,
+} satisfies ExportedHandler<Env, QueueJob>;

@@ -3,6 +3,7 @@
  * Timestamps are ISO-8601 strings (the API returns them as such); ids are UUIDs.
  * Columns ending in `Ciphertext` hold AES-256-GCM envelopes from `lib/crypto.ts`, never plaintext.
  */
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const createdAt = () => text("created_at").notNull();
@@ -220,4 +221,97 @@ export const appConnections = sqliteTable(
     updatedAt: updatedAt(),
   },
   (t) => [index("app_connections_project").on(t.projectId)],
+);
+
+// ===== Qovery secret syncs
+
+export const secretSyncs = sqliteTable(
+  "secret_syncs",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    destination: text("destination").notNull(),
+    projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    /** the source; kept with the folder so a deleted folder (folderId → null) can still be named and re-resolved */
+    environmentId: text("environment_id").references(() => environments.id, { onDelete: "set null" }),
+    secretPath: text("secret_path").notNull(),
+    folderId: text("folder_id").references(() => folders.id, { onDelete: "set null" }),
+    connectionId: text("connection_id").notNull().references(() => appConnections.id),
+    isEnabled: integer("is_enabled", { mode: "boolean" }).notNull().default(true),
+    isAutoSyncEnabled: integer("is_auto_sync_enabled", { mode: "boolean" }).notNull().default(true),
+    version: integer("version").notNull().default(1),
+    destinationConfigJson: text("destination_config_json").notNull(),
+    syncOptionsJson: text("sync_options_json").notNull(),
+    syncStatus: text("sync_status"),
+    lastSyncJobId: text("last_sync_job_id"),
+    lastSyncMessage: text("last_sync_message"),
+    lastSyncedAt: text("last_synced_at"),
+    removeStatus: text("remove_status"),
+    lastRemoveJobId: text("last_remove_job_id"),
+    lastRemoveMessage: text("last_remove_message"),
+    lastRemovedAt: text("last_removed_at"),
+    /** delete the sync once its pending remove run succeeds (DELETE ?removeSecrets=true) */
+    deleteAfterRemove: integer("delete_after_remove", { mode: "boolean" }).notNull().default(false),
+    /** single-writer lease: the run holding it, until when, and a fencing token that grows with every take-over */
+    leaseRunId: text("lease_run_id"),
+    leaseExpiresAt: text("lease_expires_at"),
+    leaseFence: integer("lease_fence").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("secret_syncs_project_name").on(t.projectId, t.name),
+    index("secret_syncs_folder").on(t.folderId),
+    index("secret_syncs_connection").on(t.connectionId),
+  ],
+);
+
+export const syncRuns = sqliteTable(
+  "sync_runs",
+  {
+    id: text("id").primaryKey(),
+    syncId: text("sync_id").notNull().references(() => secretSyncs.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["sync", "remove"] }).notNull(),
+    trigger: text("trigger").notNull(),
+    status: text("status", { enum: ["pending", "running", "succeeded", "failed"] }).notNull(),
+    /** queue deliveries that worked on this run (continuations and retries included) */
+    attempts: integer("attempts").notNull().default(0),
+    message: text("message"),
+    /** counts per plan action and outcome; never values */
+    countsJson: text("counts_json").notNull().default("{}"),
+    /** per-key outcomes of every key that was not unchanged; never values */
+    resultsJson: text("results_json").notNull().default("[]"),
+    qoveryCalls: integer("qovery_calls").notNull().default(0),
+    createdAt: createdAt(),
+    startedAt: text("started_at"),
+    finishedAt: text("finished_at"),
+  },
+  (t) => [
+    index("sync_runs_sync").on(t.syncId, t.createdAt),
+    // at most one waiting run per sync and kind: later triggers join it
+    uniqueIndex("sync_runs_one_pending").on(t.syncId, t.kind).where(sql`status = 'pending'`),
+  ],
+);
+
+/** What each sync wrote in Qovery: ownership (a sync deletes only its own keys) and value fingerprints. */
+export const syncLedger = sqliteTable(
+  "sync_ledger",
+  {
+    syncId: text("sync_id").notNull().references(() => secretSyncs.id, { onDelete: "cascade" }),
+    scope: text("scope", { enum: ["project", "environment"] }).notNull(),
+    parentId: text("parent_id").notNull(),
+    kind: text("kind", { enum: ["secret", "variable"] }).notNull(),
+    destinationKey: text("destination_key").notNull(),
+    sourceKey: text("source_key").notNull(),
+    qoveryId: text("qovery_id").notNull(),
+    /** `<keyId>:<hex HMAC-SHA256>` of (key, value) last pushed; the value itself is never stored here */
+    fingerprint: text("fingerprint").notNull(),
+    writtenAt: text("written_at").notNull(),
+  },
+  (t) => [
+    // Qovery keys share one namespace per scope (secrets and variables alike), so one owner per key and place.
+    uniqueIndex("sync_ledger_place_key").on(t.scope, t.parentId, t.destinationKey),
+    index("sync_ledger_sync").on(t.syncId),
+  ],
 );

@@ -22,6 +22,8 @@ export class DecryptionError extends Error {
 export interface KeyRing {
   primaryId: string;
   keys: ReadonlyMap<string, CryptoKey>;
+  /** HMAC keys derived (HKDF) from each encryption key, for fingerprints of values that must not be stored */
+  fingerprintKeys: ReadonlyMap<string, CryptoKey>;
 }
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
@@ -48,6 +50,7 @@ async function importRing(spec: string): Promise<KeyRing> {
       })
     : [{ id: "default", material: spec }];
   const keys = new Map<string, CryptoKey>();
+  const fingerprintKeys = new Map<string, CryptoKey>();
   for (const { id, material } of entries) {
     if (!KEY_ID.test(id)) throw new EncryptionConfigError(`ENCRYPTION_KEY key id "${id}" must be 1-32 characters of [A-Za-z0-9_-]`);
     if (keys.has(id)) throw new EncryptionConfigError(`ENCRYPTION_KEY key id "${id}" appears twice`);
@@ -59,8 +62,31 @@ async function importRing(spec: string): Promise<KeyRing> {
     }
     if (bytes.length !== 32) throw new EncryptionConfigError(`ENCRYPTION_KEY key "${id}" must decode to 32 bytes (got ${bytes.length})`);
     keys.set(id, await crypto.subtle.importKey("raw", bytes, "AES-GCM", false, ["encrypt", "decrypt"]));
+    fingerprintKeys.set(id, await deriveFingerprintKey(bytes));
   }
-  return { primaryId: entries[0]!.id, keys };
+  return { primaryId: entries[0]!.id, keys, fingerprintKeys };
+}
+
+async function deriveFingerprintKey(material: Uint8Array): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey("raw", material, "HKDF", false, ["deriveKey"]);
+  return crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8("qovery-sync/value-fingerprint/v1") },
+    base,
+    { name: "HMAC", hash: "SHA-256", length: 256 },
+    false,
+    ["sign"],
+  );
+}
+
+/**
+ * A keyed fingerprint `<keyId>:<hex>` of a value, so the sync ledger can tell "unchanged" without storing the value
+ * (an unkeyed hash of a short secret could be brute-forced from a database dump). Pass the key id of an existing
+ * fingerprint to compare with it, so a key rotation does not make every value look changed.
+ */
+export async function fingerprint(ring: KeyRing, data: string, keyId = ring.primaryId): Promise<string> {
+  const key = ring.fingerprintKeys.get(keyId);
+  if (!key) throw new DecryptionError(`fingerprint key "${keyId}" is not in ENCRYPTION_KEY`);
+  return `${keyId}:${toHex(await crypto.subtle.sign("HMAC", key, utf8(data)))}`;
 }
 
 export async function encryptField(ring: KeyRing, plaintext: string, associatedData: string): Promise<string> {

@@ -2,12 +2,17 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { registerAdminRoutes } from "./admin";
 import { registerApiTokenRoutes } from "./api-tokens";
+import { registerAppConnectionRoutes } from "./app-connections";
 import { registerAuditLogRoutes } from "./audit-logs";
 import { registerAuthRoutes } from "./auth";
 import { registerDocsRoutes } from "./docs";
 import { registerEnvironmentRoutes } from "./environments";
+import { registerFolderRoutes } from "./folders";
 import { registerIdentityRoutes } from "./identities";
 import { registerProjectRoutes } from "./projects";
+import { registerSecretImportRoutes } from "./secret-imports";
+import { registerSecretRoutes } from "./secrets";
+import { registerSecretSyncRoutes } from "./secret-syncs";
 
 /** Every HTTP resource, one line each. */
 export function registerRoutes(app: Hono<AppEnv>) {
@@ -16,6 +21,11 @@ export function registerRoutes(app: Hono<AppEnv>) {
   registerIdentityRoutes(app);
   registerProjectRoutes(app);
   registerEnvironmentRoutes(app);
+  registerAppConnectionRoutes(app);
+  registerFolderRoutes(app);
+  registerSecretRoutes(app);
+  registerSecretImportRoutes(app);
+  registerSecretSyncRoutes(app);
   registerAuditLogRoutes(app);
   registerAdminRoutes(app);
   registerDocsRoutes(app);

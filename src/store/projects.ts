@@ -1,7 +1,7 @@
 /** Projects and their environments, Infisical-shaped. Each environment owns a hidden root folder "/". */
 import { and, asc, count, eq } from "drizzle-orm";
 import { runBatch, type Db } from "../db/client";
-import { appConnections, environments, folders, projects } from "../db/schema";
+import { appConnections, environments, folders, projects, secretSyncs } from "../db/schema";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { slugify } from "../lib/slug";
 import { nowIso } from "../lib/time";
@@ -116,10 +116,11 @@ export async function updateProject(db: Db, projectId: string, input: { name?: s
   return getProject(db, projectId);
 }
 
-/** What still uses a project; a project in use cannot be deleted. Issue 5 adds secret syncs here. */
+/** What still uses a project; a project in use cannot be deleted. */
 async function projectDependents(db: Db, projectId: string) {
   const [connections] = await db.select({ n: count() }).from(appConnections).where(eq(appConnections.projectId, projectId));
-  return { appConnections: connections?.n ?? 0 };
+  const [syncs] = await db.select({ n: count() }).from(secretSyncs).where(eq(secretSyncs.projectId, projectId));
+  return { "app connections": connections?.n ?? 0, "secret syncs": syncs?.n ?? 0 };
 }
 
 export async function deleteProject(db: Db, projectId: string) {

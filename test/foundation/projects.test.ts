@@ -79,7 +79,7 @@ describe("projects", () => {
       .run();
     const res = await api.delete(`/api/v1/projects/${project.id}`);
     expect(res.status).toBe(409);
-    expect(res.body.message).toContain("1 appConnections");
+    expect(res.body.message).toContain("1 app connections");
     expect((await api.get(`/api/v1/projects/${project.id}`)).status).toBe(200);
   });
 });

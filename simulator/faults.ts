@@ -1,0 +1,116 @@
+/** Fault injection for one tenant: scripted failures for the next N matching calls, and a token-bucket rate limit. */
+import { z } from "zod";
+
+const WRITE_METHODS = new Set(["POST", "PUT", "DELETE"]);
+
+const matcher = {
+  /** only calls with this HTTP method consume the fault */
+  method: z
+    .string()
+    .transform((m) => m.toUpperCase())
+    .optional(),
+  /** only calls to this path template (e.g. `/environment/{environmentId}/secret`) consume the fault */
+  pathTemplate: z.string().optional(),
+};
+
+const count = z.number().int().min(1).max(10_000).default(1);
+
+export const faultSpecSchema = z.discriminatedUnion("type", [
+  z.object({
+    /** answer with `status` instead of handling the call */
+    type: z.literal("status"),
+    status: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]),
+    count,
+    /** `Retry-After` header, in seconds */
+    retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
+    /** `X-RateLimit-Reset` header, as this many seconds from now (sent as a Unix timestamp) */
+    rateLimitResetSeconds: z.number().int().min(0).max(3600).optional(),
+    /** handle the call (the write lands), then answer with `status` anyway, as a failing proxy would */
+    afterCommit: z.boolean().default(false),
+    ...matcher,
+  }),
+  z.object({
+    /** never answer and apply nothing: a request lost on the way in */
+    type: z.literal("hang"),
+    count,
+    ...matcher,
+  }),
+  z.object({
+    /** writes only: apply the write, then never answer (the response is lost on the way back) */
+    type: z.literal("timeout-after-commit"),
+    count,
+    ...matcher,
+  }),
+]);
+
+export type FaultSpec = z.output<typeof faultSpecSchema>;
+export type PendingFault = FaultSpec & { remaining: number };
+
+export function toPending(spec: FaultSpec): PendingFault {
+  return { ...spec, remaining: spec.count };
+}
+
+function matches(fault: PendingFault, method: string, pathTemplate: string | null): boolean {
+  if (fault.type === "timeout-after-commit" && !WRITE_METHODS.has(method)) return false;
+  if (fault.method && fault.method !== method) return false;
+  if (fault.pathTemplate && fault.pathTemplate !== pathTemplate) return false;
+  return true;
+}
+
+/** Consumes one use of the first pending fault that matches the call (in the order they were injected). */
+export function takeFault(pending: PendingFault[], method: string, pathTemplate: string | null): FaultSpec | null {
+  const index = pending.findIndex((fault) => matches(fault, method, pathTemplate));
+  if (index < 0) return null;
+  const fault = pending[index]!;
+  fault.remaining -= 1;
+  if (fault.remaining === 0) pending.splice(index, 1);
+  return fault;
+}
+
+export const rateLimitSchema = z.object({
+  /** bucket size, and the number of tokens refilled per window (Qovery documents 1000 per hour per token) */
+  limit: z.number().int().min(1),
+  windowSeconds: z.number().positive(),
+});
+
+export type RateLimitConfig = z.output<typeof rateLimitSchema>;
+
+export interface TokenBucket {
+  tokens: number;
+  updatedAtMs: number;
+}
+
+export interface BucketDecision {
+  allowed: boolean;
+  bucket: TokenBucket;
+  remaining: number;
+  /** when refused: how long until one token is back */
+  retryAfterMs: number;
+  /** when refused: when one token is back; when allowed: when the bucket is full again */
+  resetAtMs: number;
+}
+
+/** A token bucket refilled continuously at `limit / window`; a new bucket starts full. */
+export function takeToken(config: RateLimitConfig, bucket: TokenBucket | undefined, nowMs: number): BucketDecision {
+  const refillPerMs = config.limit / (config.windowSeconds * 1000);
+  const elapsed = bucket ? Math.max(0, nowMs - bucket.updatedAtMs) : 0;
+  const available = bucket ? Math.min(config.limit, bucket.tokens + elapsed * refillPerMs) : config.limit;
+  if (available >= 1) {
+    const tokens = available - 1;
+    return {
+      allowed: true,
+      bucket: { tokens, updatedAtMs: nowMs },
+      remaining: Math.floor(tokens),
+      retryAfterMs: 0,
+      resetAtMs: nowMs + (config.limit - tokens) / refillPerMs,
+    };
+  }
+  const retryAfterMs = (1 - available) / refillPerMs;
+  return {
+    allowed: false,
+    bucket: { tokens: available, updatedAtMs: nowMs },
+    remaining: 0,
+    retryAfterMs,
+    resetAtMs: nowMs + retryAfterMs,
+  };
+}

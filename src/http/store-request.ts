@@ -1,0 +1,79 @@
+/**
+ * Request pieces shared by the secret-store routes (secrets, folders, imports): Infisical's many spellings of the
+ * same selector, path normalisation as a validation step, and opening the store for an authorised caller.
+ */
+import type { Context } from "hono";
+import { z } from "zod";
+import { requireAccess } from "../auth/context";
+import type { Scope } from "../auth/scopes";
+import type { AppEnv } from "../env";
+import { badRequest, notFound } from "../lib/errors";
+import { createStoreContext, resolveProjectId, type StoreContext } from "../store/context";
+import { InvalidPathError, normalizePath } from "../store/paths";
+import { booleanString } from "./schemas";
+
+function normalizedOrIssue(raw: string | undefined, ctx: z.RefinementCtx): string {
+  try {
+    return normalizePath(raw);
+  } catch (err) {
+    if (!(err instanceof InvalidPathError)) throw err;
+    ctx.addIssue({ code: "custom", message: err.message });
+    return z.NEVER;
+  }
+}
+
+/** A path field: normalised ("/" default, one trailing "/" dropped); traversal, empty segments and bad names → 422. */
+export const pathField = z.string({ error: "path must be a string" }).optional().transform(normalizedOrIssue);
+
+/** A path that may be omitted to mean "the request's default" (per-item paths in batches). */
+export const optionalPathField = z
+  .string({ error: "path must be a string" })
+  .optional()
+  .transform((raw, ctx) => (raw === undefined ? undefined : normalizedOrIssue(raw, ctx)));
+
+export const environmentField = z.string({ error: "environment is required" }).trim().min(1, "environment is required");
+
+const optionalId = z.string().trim().min(1).optional();
+
+/**
+ * The project, however the client names it: `projectId` (v4, v2), `workspaceId` (v3, v1), or a slug (older v3
+ * clients). Unknown fields are stripped by zod, so extra selectors never fail a request.
+ */
+export const projectSelector = { projectId: optionalId, workspaceId: optionalId, workspaceSlug: optionalId, projectSlug: optionalId };
+
+export type ProjectSelector = { projectId?: string; workspaceId?: string; workspaceSlug?: string; projectSlug?: string };
+
+/** An optional strict boolean ("true"/"false" only, else 422). */
+export const flag = (name: string) => booleanString(name).optional();
+
+/** Infisical's folder `recursive` is lenient: only "true" and "1" mean yes. */
+export const lenientFlag = z
+  .string()
+  .optional()
+  .transform((v) => v === "true" || v === "1");
+
+/**
+ * Resolves the project, checks the caller may use `scope` on it, and returns a store context acting as the caller.
+ * The project is resolved first so a slug can be checked like an id.
+ */
+export async function openStore(c: Context<AppEnv>, selector: ProjectSelector, scope: Scope): Promise<{ ctx: StoreContext; projectId: string }> {
+  const auth = c.get("auth");
+  const ctx = createStoreContext(c.env, auth);
+  const projectId = await resolveProjectId(ctx.db, {
+    projectId: selector.projectId ?? selector.workspaceId,
+    projectSlug: selector.projectSlug ?? selector.workspaceSlug,
+  });
+  requireAccess(auth, scope, projectId);
+  return { ctx, projectId };
+}
+
+/**
+ * We have no user sessions, so no personal secrets (Infisical only lets users create them), and no tags.
+ * Both are refused up front rather than silently dropped.
+ */
+export function requireSupportedSecretWrite(input: { type?: "shared" | "personal"; tagIds?: string[] }) {
+  if (input.type === "personal") {
+    throw badRequest("Personal secrets are not supported: this server has no user sessions (Infisical: \"Must be user to create personal secret\"). Use type \"shared\".");
+  }
+  if (input.tagIds?.length) throw notFound("Tag not found: this server does not support secret tags");
+}

@@ -1,0 +1,80 @@
+/**
+ * Change events: the single path by which store writes reach D1. `commitChanges` runs a write's statements together
+ * with, per changed folder, a bump of its `change_counter` and one `change_events` row — one atomic batch — and then
+ * calls `onStoreChanged`, the one place later features (auto-sync) hook into.
+ */
+import type { BatchItem } from "drizzle-orm/batch";
+import { eq, sql } from "drizzle-orm";
+import { runBatch } from "../db/client";
+import { changeEvents, folders } from "../db/schema";
+import { nowIso } from "../lib/time";
+import type { StoreContext } from "./context";
+
+export type ChangeAction =
+  | "secret.create"
+  | "secret.update"
+  | "secret.delete"
+  | "folder.create"
+  | "folder.update"
+  | "folder.delete"
+  | "secret-import.create"
+  | "secret-import.update"
+  | "secret-import.delete";
+
+export interface StoreChange {
+  projectId: string;
+  environmentId: string;
+  environmentSlug: string;
+  /** null when no folder exists at `path` any more (deleted, or renamed away) */
+  folderId: string | null;
+  path: string;
+  action: ChangeAction;
+}
+
+export interface ChangeEvent extends StoreChange {
+  id: string;
+  actorType: string;
+  actorId: string;
+  createdAt: string;
+}
+
+/** Runs `statements` and records `changes` atomically, then notifies `onStoreChanged`. One event per folder and action. */
+export async function commitChanges(ctx: StoreContext, statements: BatchItem<"sqlite">[], changes: StoreChange[]): Promise<ChangeEvent[]> {
+  const createdAt = nowIso();
+  const events = distinct(changes).map((change) => ({
+    ...change,
+    id: crypto.randomUUID(),
+    actorType: ctx.actor.actorType,
+    actorId: ctx.actor.actorId,
+    createdAt,
+  }));
+  const recording = events.flatMap((event) => [
+    ...(event.folderId
+      ? [
+          ctx.db
+            .update(folders)
+            .set({
+              changeCounter: sql`${folders.changeCounter} + 1`,
+              ...(event.action.startsWith("secret.") ? { lastSecretModified: createdAt } : {}),
+            })
+            .where(eq(folders.id, event.folderId)),
+        ]
+      : []),
+    ctx.db.insert(changeEvents).values(event),
+  ]);
+  await runBatch(ctx.db, [...statements, ...recording]);
+  await onStoreChanged(ctx.env, events);
+  return events;
+}
+
+function distinct(changes: StoreChange[]): StoreChange[] {
+  const seen = new Map<string, StoreChange>();
+  for (const change of changes) seen.set(`${change.environmentId}\u0000${change.path}\u0000${change.action}`, change);
+  return [...seen.values()];
+}
+
+/**
+ * Called once per committed store write, after the commit. Auto-sync (issue 6) hooks in here: it will find the
+ * syncs whose source (environment, path) is affected by `events` and schedule them.
+ */
+export async function onStoreChanged(_env: Env, _events: readonly ChangeEvent[]): Promise<void> {}

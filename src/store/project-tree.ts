@@ -1,0 +1,162 @@
+/**
+ * A project's environments, folders and imports, loaded in one D1 round trip (three statements) and navigated in
+ * memory. Store operations that walk paths, imports or references start from it instead of querying per step.
+ */
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { environments, folders, secretImports } from "../db/schema";
+import { notFound } from "../lib/errors";
+import { isWithin, ROOT_PATH } from "./paths";
+
+export type EnvironmentRow = typeof environments.$inferSelect;
+export type FolderRow = typeof folders.$inferSelect;
+export type SecretImportRow = typeof secretImports.$inferSelect;
+
+/** Infisical follows nested imports at most this deep. */
+export const MAX_IMPORT_DEPTH = 10;
+
+const environmentNotFound = (slug: string, projectId: string) => notFound(`Environment with slug '${slug}' in project with ID '${projectId}' not found`);
+
+const folderNotFound = (path: string, environmentSlug: string, error = "NotFound") =>
+  notFound(`Folder with path '${path}' in environment with slug '${environmentSlug}' not found`, error);
+
+export class ProjectTree {
+  private readonly envsBySlug = new Map<string, EnvironmentRow>();
+  private readonly envsById = new Map<string, EnvironmentRow>();
+  private readonly foldersByPath = new Map<string, FolderRow>();
+  private readonly foldersById = new Map<string, FolderRow>();
+  private readonly importsByFolder = new Map<string, SecretImportRow[]>();
+
+  constructor(
+    readonly projectId: string,
+    envRows: EnvironmentRow[],
+    folderRows: FolderRow[],
+    importRows: SecretImportRow[],
+  ) {
+    for (const env of envRows) {
+      this.envsBySlug.set(env.slug, env);
+      this.envsById.set(env.id, env);
+    }
+    for (const folder of folderRows) {
+      this.foldersByPath.set(pathKey(folder.environmentId, folder.path), folder);
+      this.foldersById.set(folder.id, folder);
+    }
+    for (const row of [...importRows].sort((a, b) => a.position - b.position)) {
+      const list = this.importsByFolder.get(row.folderId) ?? [];
+      list.push(row);
+      this.importsByFolder.set(row.folderId, list);
+    }
+  }
+
+  environmentBySlug(slug: string): EnvironmentRow | undefined {
+    return this.envsBySlug.get(slug);
+  }
+
+  requireEnvironment(slug: string): EnvironmentRow {
+    const env = this.envsBySlug.get(slug);
+    if (!env) throw environmentNotFound(slug, this.projectId);
+    return env;
+  }
+
+  environmentById(id: string): EnvironmentRow | undefined {
+    return this.envsById.get(id);
+  }
+
+  environmentOf(folder: FolderRow): EnvironmentRow {
+    return this.envsById.get(folder.environmentId)!;
+  }
+
+  folderAt(environmentId: string, path: string): FolderRow | undefined {
+    return this.foldersByPath.get(pathKey(environmentId, path));
+  }
+
+  folderById(id: string): FolderRow | undefined {
+    return this.foldersById.get(id);
+  }
+
+  /** The folder at `path` in the environment named by slug, or a 404 naming both. */
+  requireFolder(environmentSlug: string, path: string, error?: string): FolderRow {
+    const folder = this.folderAt(this.requireEnvironment(environmentSlug).id, path);
+    if (!folder) throw folderNotFound(path, environmentSlug, error);
+    return folder;
+  }
+
+  allFolders(): FolderRow[] {
+    return [...this.foldersById.values()];
+  }
+
+  /** `folder` and every folder below it. */
+  subtree(folder: FolderRow): FolderRow[] {
+    return [...this.foldersById.values()].filter((f) => f.environmentId === folder.environmentId && isWithin(f.path, folder.path));
+  }
+
+  /** The folder's imports in position order. */
+  importsOf(folderId: string): SecretImportRow[] {
+    return this.importsByFolder.get(folderId) ?? [];
+  }
+
+  /** The folder an import reads from, if it exists. */
+  importSource(row: SecretImportRow): FolderRow | undefined {
+    return this.folderAt(row.importEnvironmentId, row.importPath);
+  }
+
+  /** Every folder whose secrets reach `folderId` through (nested) imports, the folder itself excluded. */
+  importClosure(folderId: string): FolderRow[] {
+    const found = new Map<string, FolderRow>();
+    const visit = (id: string, depth: number) => {
+      if (depth >= MAX_IMPORT_DEPTH) return;
+      for (const row of this.importsOf(id)) {
+        const source = this.importSource(row);
+        if (!source || source.id === folderId || found.has(source.id)) continue;
+        found.set(source.id, source);
+        visit(source.id, depth + 1);
+      }
+    };
+    visit(folderId, 0);
+    return [...found.values()];
+  }
+
+  /** True when `to` is reachable from `from` by following imports; `skipImportId` ignores one edge (an import being edited). */
+  importsReach(from: FolderRow, to: FolderRow, skipImportId?: string): boolean {
+    const seen = new Set<string>();
+    const pending = [from.id];
+    while (pending.length) {
+      const id = pending.pop()!;
+      if (id === to.id) return true;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      for (const row of this.importsOf(id)) {
+        if (row.id === skipImportId) continue;
+        const source = this.importSource(row);
+        if (source) pending.push(source.id);
+      }
+    }
+    return false;
+  }
+}
+
+const pathKey = (environmentId: string, path: string) => `${environmentId}\u0000${path}`;
+
+export async function loadProjectTree(db: Db, projectId: string): Promise<ProjectTree> {
+  const [envRows, folderRows, importRows] = await db.batch([
+    db.select().from(environments).where(eq(environments.projectId, projectId)),
+    db.select().from(folders).where(eq(folders.projectId, projectId)),
+    db.select().from(secretImports).where(eq(secretImports.projectId, projectId)),
+  ]);
+  return new ProjectTree(projectId, envRows, folderRows, importRows);
+}
+
+/** The folder at `path` in an environment (by slug), in one query, for writes that touch a single folder. */
+export async function locateFolder(db: Db, projectId: string, environmentSlug: string, path: string, error?: string) {
+  const row = await db
+    .select({ environment: environments, folder: folders })
+    .from(environments)
+    .leftJoin(folders, and(eq(folders.environmentId, environments.id), eq(folders.path, path)))
+    .where(and(eq(environments.projectId, projectId), eq(environments.slug, environmentSlug)))
+    .get();
+  if (!row) throw environmentNotFound(environmentSlug, projectId);
+  if (!row.folder) throw folderNotFound(path, environmentSlug, error);
+  return { environment: row.environment, folder: row.folder };
+}
+
+export const isRootFolder = (folder: FolderRow) => folder.path === ROOT_PATH;

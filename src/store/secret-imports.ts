@@ -1,0 +1,166 @@
+/**
+ * Secret imports: a folder reads another folder's secrets (any environment of the project) below its own, in
+ * position order (1-based, dense). Unlike Infisical, which only refuses direct cycles, we refuse any import that
+ * would close a cycle of any length.
+ */
+import { and, eq } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../db/client";
+import { environments, folders, secretImports } from "../db/schema";
+import { badRequest, notFound } from "../lib/errors";
+import { nowIso } from "../lib/time";
+import { commitChanges, type ChangeAction } from "./change-events";
+import type { StoreContext } from "./context";
+import { loadProjectTree, type EnvironmentRow, type FolderRow, type ProjectTree, type SecretImportRow } from "./project-tree";
+
+export function publicSecretImport(row: SecretImportRow, importEnv: EnvironmentRow) {
+  return {
+    id: row.id,
+    version: row.version,
+    importPath: row.importPath,
+    importEnv: { id: importEnv.id, name: importEnv.name, slug: importEnv.slug },
+    position: row.position,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    folderId: row.folderId,
+    isReplication: row.isReplication,
+  };
+}
+
+export interface ImportLocation {
+  environment: string;
+  path: string;
+}
+
+function importChange(tree: ProjectTree, folder: FolderRow, action: ChangeAction) {
+  const environment = tree.environmentOf(folder);
+  return { projectId: tree.projectId, environmentId: environment.id, environmentSlug: environment.slug, folderId: folder.id, path: folder.path, action };
+}
+
+/** The folder an import would read from; it must exist, and importing it must not close a cycle. */
+function checkedSource(tree: ProjectTree, destination: FolderRow, source: ImportLocation, skipImportId?: string): FolderRow {
+  const folder = tree.requireFolder(source.environment, source.path);
+  if (folder.id === destination.id || tree.importsReach(folder, destination, skipImportId)) throw badRequest("Cyclic import not allowed");
+  return folder;
+}
+
+/** Positions rewritten 1..n in the given order, as statements for the rows whose position changed. */
+function renumber(db: Db, ordered: SecretImportRow[], now: string): BatchItem<"sqlite">[] {
+  return ordered.flatMap((row, i) =>
+    row.position === i + 1 ? [] : [db.update(secretImports).set({ position: i + 1, updatedAt: now }).where(eq(secretImports.id, row.id))],
+  );
+}
+
+export interface CreateImportInput extends ImportLocation {
+  source: ImportLocation;
+}
+
+export async function createSecretImport(ctx: StoreContext, projectId: string, input: CreateImportInput) {
+  const tree = await loadProjectTree(ctx.db, projectId);
+  const destination = tree.requireFolder(input.environment, input.path);
+  const source = checkedSource(tree, destination, input.source);
+  const existing = tree.importsOf(destination.id);
+  if (existing.some((row) => tree.importSource(row)?.id === source.id)) throw badRequest("Secret import already exists");
+  const now = nowIso();
+  const row: SecretImportRow = {
+    id: crypto.randomUUID(),
+    projectId,
+    folderId: destination.id,
+    importEnvironmentId: source.environmentId,
+    importPath: source.path,
+    position: existing.length + 1,
+    isReplication: false,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await commitChanges(ctx, [ctx.db.insert(secretImports).values(row)], [importChange(tree, destination, "secret-import.create")]);
+  return publicSecretImport(row, tree.environmentOf(source));
+}
+
+export async function listSecretImports(db: Db, projectId: string, at: ImportLocation) {
+  const tree = await loadProjectTree(db, projectId);
+  const folder = tree.requireFolder(at.environment, at.path);
+  return tree.importsOf(folder.id).map((row) => publicSecretImport(row, tree.environmentById(row.importEnvironmentId)!));
+}
+
+export async function getSecretImport(db: Db, importId: string) {
+  const importEnv = alias(environments, "import_env");
+  const row = await db
+    .select({ secretImport: secretImports, importEnv, folder: folders, environment: environments })
+    .from(secretImports)
+    .innerJoin(importEnv, eq(importEnv.id, secretImports.importEnvironmentId))
+    .innerJoin(folders, eq(folders.id, secretImports.folderId))
+    .innerJoin(environments, eq(environments.id, folders.environmentId))
+    .where(eq(secretImports.id, importId))
+    .get();
+  if (!row) throw notFound(`Secret import with ID '${importId}' not found`);
+  return {
+    ...publicSecretImport(row.secretImport, row.importEnv),
+    environment: { id: row.environment.id, name: row.environment.name, slug: row.environment.slug },
+    projectId: row.secretImport.projectId,
+    secretPath: row.folder.path,
+  };
+}
+
+/** Who an import belongs to, for the access check before anything else is revealed. */
+export async function secretImportProjectId(db: Db, importId: string): Promise<string> {
+  const row = await db.select({ projectId: secretImports.projectId }).from(secretImports).where(eq(secretImports.id, importId)).get();
+  if (!row) throw notFound(`Secret import with ID '${importId}' not found`);
+  return row.projectId;
+}
+
+function importIn(tree: ProjectTree, folder: FolderRow, importId: string): SecretImportRow | undefined {
+  return tree.importsOf(folder.id).find((row) => row.id === importId);
+}
+
+export interface UpdateImportInput extends ImportLocation {
+  source: Partial<ImportLocation> & { position?: number };
+}
+
+/** Re-points and/or moves an import; the others shift to keep positions dense. */
+export async function updateSecretImport(ctx: StoreContext, projectId: string, importId: string, input: UpdateImportInput) {
+  const tree = await loadProjectTree(ctx.db, projectId);
+  const destination = tree.requireFolder(input.environment, input.path);
+  const current = importIn(tree, destination, importId);
+  if (!current) throw badRequest("Secret import not found");
+  const currentEnv = tree.environmentById(current.importEnvironmentId)!;
+  const sourceLocation = { environment: input.source.environment ?? currentEnv.slug, path: input.source.path ?? current.importPath };
+  const source = checkedSource(tree, destination, sourceLocation, current.id);
+  const others = tree.importsOf(destination.id).filter((row) => row.id !== current.id);
+  if (others.some((row) => tree.importSource(row)?.id === source.id)) throw badRequest("Secret import already exists");
+
+  const now = nowIso();
+  const updated: SecretImportRow = { ...current, importEnvironmentId: source.environmentId, importPath: source.path, version: current.version + 1, updatedAt: now };
+  const index = Math.min(Math.max(input.source.position ?? current.position, 1), others.length + 1) - 1;
+  updated.position = index + 1;
+  // `updated` already holds its new position, so renumbering only touches the imports that shift around it.
+  const ordered = [...others.slice(0, index), updated, ...others.slice(index)];
+  await commitChanges(
+    ctx,
+    [
+      ctx.db
+        .update(secretImports)
+        .set({ importEnvironmentId: updated.importEnvironmentId, importPath: updated.importPath, position: updated.position, version: updated.version, updatedAt: now })
+        .where(eq(secretImports.id, updated.id)),
+      ...renumber(ctx.db, ordered, now),
+    ],
+    [importChange(tree, destination, "secret-import.update")],
+  );
+  return publicSecretImport(updated, tree.environmentOf(source));
+}
+
+export async function deleteSecretImport(ctx: StoreContext, projectId: string, importId: string, at: ImportLocation) {
+  const tree = await loadProjectTree(ctx.db, projectId);
+  const destination = tree.requireFolder(at.environment, at.path);
+  const current = importIn(tree, destination, importId);
+  if (!current) throw notFound("Secret import not found");
+  const remaining = tree.importsOf(destination.id).filter((row) => row.id !== current.id);
+  await commitChanges(
+    ctx,
+    [ctx.db.delete(secretImports).where(and(eq(secretImports.id, current.id), eq(secretImports.folderId, destination.id))), ...renumber(ctx.db, remaining, nowIso())],
+    [importChange(tree, destination, "secret-import.delete")],
+  );
+  return publicSecretImport(current, tree.environmentById(current.importEnvironmentId)!);
+}

@@ -1,0 +1,62 @@
+/**
+ * Secret objects as Infisical's raw-secret schema emits them. Which fields appear depends on the call: create
+ * answers the bare object, update/delete add `secretValueHidden`, list/get add the path, tags and metadata, and
+ * secrets listed under `imports` drop the dates and the project id.
+ */
+import type { StoredSecret } from "./secret-snapshot";
+
+const HIDDEN_SECRET_VALUE = "<hidden-by-infisical>";
+
+export interface SecretMetadataEntry {
+  key: string;
+  value: string;
+  isEncrypted: boolean;
+}
+
+/** What a caller sees of a value: possibly expanded, possibly hidden (`viewSecretValue=false`). */
+export interface ShownValue {
+  value: string;
+  hidden: boolean;
+}
+
+const shown = (secret: StoredSecret, view?: ShownValue): ShownValue => view ?? { value: secret.value, hidden: false };
+
+function rawSecret(secret: StoredSecret, view: ShownValue) {
+  const { row } = secret;
+  return {
+    id: row.id,
+    _id: row.id,
+    workspace: row.projectId,
+    environment: secret.location.environment,
+    version: row.version,
+    type: row.type,
+    secretKey: row.key,
+    secretValue: view.hidden ? HIDDEN_SECRET_VALUE : view.value,
+    secretComment: row.comment,
+    secretReminderNote: row.reminderNote,
+    secretReminderRepeatDays: row.reminderRepeatDays,
+    skipMultilineEncoding: row.skipMultilineEncoding,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    actor: row.actorId ? { actorId: row.actorId, actorType: row.actorType, name: row.actorName, membershipId: null, groupId: null } : null,
+    isRotatedSecret: false,
+    rotationId: null,
+  };
+}
+
+export const secretMetadataOf = (secret: StoredSecret) => JSON.parse(secret.row.metadataJson) as SecretMetadataEntry[];
+
+export const createdSecret = (secret: StoredSecret) => rawSecret(secret, shown(secret));
+
+export const changedSecret = (secret: StoredSecret) => ({ ...rawSecret(secret, shown(secret)), secretValueHidden: false });
+
+export function listedSecret(secret: StoredSecret, view?: ShownValue) {
+  const v = shown(secret, view);
+  return { ...rawSecret(secret, v), secretPath: secret.location.secretPath, secretValueHidden: v.hidden, tags: [], secretMetadata: secretMetadataOf(secret) };
+}
+
+export function importedSecret(secret: StoredSecret, view?: ShownValue) {
+  const v = shown(secret, view);
+  const { createdAt: _createdAt, updatedAt: _updatedAt, ...rest } = rawSecret(secret, v);
+  return { ...rest, workspace: "", secretValueHidden: v.hidden, secretMetadata: secretMetadataOf(secret) };
+}

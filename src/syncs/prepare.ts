@@ -1,0 +1,98 @@
+/**
+ * Gathers what a plan needs — the source (decrypted, imports merged, references expanded), the Qovery rows at the
+ * destination and the ledgers — and plans. Shared by the runner and the dry-run `GET /:syncId/plan`.
+ */
+import type { Db } from "../db/client";
+import { fingerprint, type KeyRing } from "../lib/crypto";
+import { badRequest } from "../lib/errors";
+import type { QoveryClient } from "../qovery/client";
+import type { QoveryVariableKind } from "../qovery/types";
+import { readResolvedSecrets } from "../store/secret-reader";
+import { renderKey } from "./key-schema";
+import { planRemoval, planSync } from "./plan";
+import { destinationTarget } from "./public-sync";
+import { foreignLedgerAt, ledgerOfSync, type SyncRecord } from "./repository";
+import type { DesiredSecret, DestinationRow, DestinationTarget, LedgerEntry, Plan, QoveryDestinationConfig, QoverySyncOptions, RunKind } from "./types";
+
+export const FOLDER_MISSING =
+  "Invalid source configuration: folder no longer exists. Please configure a valid source and try again.";
+
+export interface SyncConfig {
+  target: DestinationTarget;
+  options: QoverySyncOptions;
+  destination: QoveryDestinationConfig;
+}
+
+export function syncConfig(record: SyncRecord): SyncConfig {
+  const destination = JSON.parse(record.sync.destinationConfigJson) as QoveryDestinationConfig;
+  return { destination, target: destinationTarget(destination), options: JSON.parse(record.sync.syncOptionsJson) as QoverySyncOptions };
+}
+
+/** Both families at the target: the own kind to manage, the other kind to detect key collisions (shared namespace). */
+async function listDestination(qovery: QoveryClient, target: DestinationTarget): Promise<DestinationRow[]> {
+  const kinds: QoveryVariableKind[] = target.kind === "secret" ? ["secret", "variable"] : ["variable", "secret"];
+  const lists = await Promise.all(kinds.map((kind) => qovery.listVariables({ ...target, kind })));
+  return lists.flatMap((rows, i) => rows.map((row) => ({ ...row, kind: kinds[i]! })));
+}
+
+/** The fingerprint is made with the key of the ledger's entry when there is one, so a key rotation changes nothing. */
+async function desiredSecrets(
+  db: Db,
+  ring: KeyRing,
+  record: SyncRecord,
+  config: SyncConfig,
+  ownLedger: LedgerEntry[],
+): Promise<DesiredSecret[]> {
+  const { sync, environment } = record;
+  if (!sync.folderId || !environment) throw badRequest(FOLDER_MISSING);
+  const { secrets } = await readResolvedSecrets(db, ring, { projectId: sync.projectId, environmentSlug: environment.slug, path: sync.secretPath });
+  const ledgerHere = new Map(
+    ownLedger
+      .filter((e) => e.scope === config.target.scope && e.parentId === config.target.parentId && e.kind === config.target.kind)
+      .map((e) => [e.destinationKey, e]),
+  );
+  return Promise.all(
+    secrets.map(async (secret) => {
+      const destinationKey = renderKey(config.options.keySchema, secret.key, environment.slug);
+      const previousKeyId = ledgerHere.get(destinationKey)?.fingerprint.split(":")[0];
+      const keyId = previousKeyId && ring.fingerprintKeys.has(previousKeyId) ? previousKeyId : ring.primaryId;
+      return {
+        sourceKey: secret.key,
+        destinationKey,
+        value: secret.value,
+        fingerprint: await fingerprint(ring, `${destinationKey}\u0000${secret.value}`, keyId),
+        unresolved: secret.unresolved.map((u) => ({ reference: u.reference, reason: u.reason })),
+      };
+    }),
+  );
+}
+
+export interface PreparedPlan {
+  plan: Plan;
+  config: SyncConfig;
+  /** values by destination key, for the writes; never persisted */
+  desiredCount: number;
+}
+
+export async function prepareSyncPlan(db: Db, ring: KeyRing, qovery: QoveryClient, record: SyncRecord, kind: RunKind): Promise<PreparedPlan> {
+  const config = syncConfig(record);
+  const ownLedger = await ledgerOfSync(db, record.sync.id);
+  if (kind === "remove") {
+    const rows = await listDestination(qovery, config.target);
+    return { plan: planRemoval({ target: config.target, rows, ownLedger }), config, desiredCount: 0 };
+  }
+  const desired = await desiredSecrets(db, ring, record, config, ownLedger);
+  const [rows, foreignLedger] = await Promise.all([listDestination(qovery, config.target), foreignLedgerAt(db, record.sync.id, config.target)]);
+  const plan = planSync({
+    syncId: record.sync.id,
+    target: config.target,
+    keySchema: config.options.keySchema,
+    environmentSlug: record.environment!.slug,
+    disableSecretDeletion: !!config.options.disableSecretDeletion,
+    desired,
+    rows,
+    ownLedger,
+    foreignLedger,
+  });
+  return { plan, config, desiredCount: desired.length };
+}

@@ -1,0 +1,187 @@
+/**
+ * Executes one queued run of a sync: take the sync's lease (one writer per sync), plan, apply within the call budget,
+ * then record the outcome on the run and on the sync's Infisical-style status fields. Everything it decides is
+ * returned as a `JobOutcome`; the queue consumer turns that into ack / follow-up messages.
+ */
+import { createQoveryClient, type QoveryClient } from "../qovery/client";
+import { qoveryAs } from "../connections/service";
+import type { Db } from "../db/client";
+import { ApiError } from "../lib/errors";
+import type { KeyRing } from "../lib/crypto";
+import type { Logger } from "../lib/logger";
+import { nowIso } from "../lib/time";
+import { QoveryAuthError, QoveryError, QoveryForbiddenError, QoveryNotFoundError, QoveryRateLimitError, QoveryValidationError } from "../qovery/errors";
+import { applyPlan, type ApplyResult } from "./apply";
+import type { EngineSettings } from "./engine-settings";
+import { prepareSyncPlan } from "./prepare";
+import * as repo from "./repository";
+import { formatSyncMessage, summarizeFailures } from "./sync-message";
+import type { KeyResult, Plan, RunKind } from "./types";
+
+export type JobOutcome =
+  | { kind: "done" }
+  /** send the same job again after `delaySeconds` (busy sync, continuation, transient failure) */
+  | { kind: "requeue"; delaySeconds: number };
+
+export interface RunnerDeps {
+  db: Db;
+  keyRing: () => Promise<KeyRing>;
+  qoveryBaseUrl: string;
+  settings: EngineSettings;
+  log: Logger;
+  /** how Qovery is reached; the global fetch in production */
+  fetch?: (request: Request) => Promise<Response>;
+}
+
+const DONE: JobOutcome = { kind: "done" };
+
+/** Waiting for a busy sync: soon at first, then less often. */
+const busyDelaySeconds = (attempts: number) => Math.min(5 * 2 ** Math.min(attempts, 4), 60);
+/** Backoff between attempts after transient Qovery failures, with jitter; Qovery's requested wait wins if longer. */
+export function retryDelaySeconds(attempt: number, requestedMs: number | null, random = Math.random()): number {
+  const backoff = Math.min(10 * 2 ** (attempt - 1), 300) * (0.8 + 0.4 * random);
+  return Math.ceil(Math.max(backoff, (requestedMs ?? 0) / 1000));
+}
+
+/** Failures that a later attempt cannot fix: the user must act (token, permissions, ids, input). */
+const isPermanent = (error: unknown): boolean =>
+  error instanceof QoveryAuthError || error instanceof QoveryForbiddenError || error instanceof QoveryNotFoundError || error instanceof QoveryValidationError;
+
+const TRANSIENT_CLASSES = new Set(["qovery_rate_limited", "qovery_upstream", "qovery_network", "qovery_timeout"]);
+
+function mergeResults(previous: KeyResult[], latest: KeyResult[]): KeyResult[] {
+  const latestKeys = new Set(latest.map((r) => `${r.action}:${r.key}`));
+  return [...previous.filter((r) => !latestKeys.has(`${r.action}:${r.key}`) && r.outcome === "done"), ...latest];
+}
+
+function countResults(results: KeyResult[], plan: Plan | null): Record<string, number> {
+  const counts: Record<string, number> = { created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, heldBack: 0, conflicts: 0, skipped: 0, notAttempted: 0 };
+  const done: Record<string, string> = { create: "created", update: "updated", delete: "deleted" };
+  const reported = new Set(results.map((r) => r.key));
+  for (const r of results) {
+    if (r.outcome === "done") counts[done[r.action]!]! += 1;
+    else if (r.outcome === "not-attempted") counts.notAttempted! += 1;
+    else if (r.action === "hold") counts.heldBack! += 1;
+    else if (r.action === "conflict") counts.conflicts! += 1;
+    else if (r.action === "skip") counts.skipped! += 1;
+    else counts.failed! += 1;
+  }
+  counts.unchanged = plan ? plan.actions.filter((a) => a.type === "unchanged" && !reported.has(a.destinationKey)).length : 0;
+  return counts;
+}
+
+export async function processSyncRun(deps: RunnerDeps, job: { syncId: string; runId: string }): Promise<JobOutcome> {
+  const { db, settings } = deps;
+  const run = await repo.getRun(db, job.runId);
+  if (!run || run.status === "succeeded" || run.status === "failed") return DONE; // a redelivered message of a finished run
+  const record = await repo.findSyncRecord(db, job.syncId);
+  if (!record) {
+    await repo.updateRun(db, run.id, { status: "failed", message: "The sync was deleted before this run could finish", finishedAt: nowIso() });
+    return DONE;
+  }
+  const lease = await repo.acquireLease(db, record.sync, run.id, settings.leaseSeconds, settings.connectionConcurrency);
+  if (!lease) return { kind: "requeue", delaySeconds: busyDelaySeconds(run.attempts) };
+
+  const log = deps.log.child({ syncId: run.syncId, runId: run.id, kind: run.kind });
+  const attempt = run.attempts + 1;
+  const columns = repo.statusColumns(run.kind);
+  await db.batch([
+    db.update(repo.syncRunsTable).set({ status: "running", attempts: attempt, startedAt: run.startedAt ?? nowIso() }).where(repo.runIdIs(run.id)),
+    db.update(repo.secretSyncsTable).set({ [columns.status]: "running" }).where(repo.syncIdIs(run.syncId)),
+  ]);
+
+  let calls = 0;
+  const qovery = await qoveryAs(
+    {
+      db,
+      keyRing: deps.keyRing,
+      qovery: (token): QoveryClient =>
+        createQoveryClient({ baseUrl: deps.qoveryBaseUrl, token, fetch: deps.fetch, onCall: () => void calls++, retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5_000 } }),
+    },
+    record.sync.connectionId,
+  );
+  const previous = repo.runProgress(run);
+  const finish = async (status: "succeeded" | "failed", message: string | null, results: KeyResult[], plan: Plan | null) => {
+    const finishedAt = nowIso();
+    const removeAndDelete = run.kind === "remove" && record.sync.deleteAfterRemove;
+    await db.batch([
+      db
+        .update(repo.syncRunsTable)
+        .set({ status, message, finishedAt, resultsJson: JSON.stringify(results), countsJson: JSON.stringify(countResults(results, plan)), qoveryCalls: previous.qoveryCalls + calls })
+        .where(repo.runIdIs(run.id)),
+      db
+        .update(repo.secretSyncsTable)
+        .set({
+          [columns.status]: status,
+          [columns.message]: message,
+          [columns.jobId]: run.id,
+          ...(status === "succeeded" ? { [columns.at]: finishedAt } : {}),
+          ...(run.kind === "remove" ? { deleteAfterRemove: false } : {}),
+        })
+        .where(repo.syncIdIs(run.syncId)),
+      repo.releaseLease(db, lease),
+    ]);
+    if (removeAndDelete && status === "succeeded") await repo.deleteSync(db, run.syncId);
+    log.info("sync_run_finished", { status, calls: previous.qoveryCalls + calls, attempt });
+    return DONE;
+  };
+  const retryLater = async (reason: string, requestedMs: number | null, results: KeyResult[]) => {
+    const delaySeconds = retryDelaySeconds(attempt, requestedMs);
+    await db.batch([
+      db
+        .update(repo.syncRunsTable)
+        .set({ resultsJson: JSON.stringify(results), qoveryCalls: previous.qoveryCalls + calls, message: reason })
+        .where(repo.runIdIs(run.id)),
+      db
+        .update(repo.secretSyncsTable)
+        .set({ [columns.status]: "pending", [columns.message]: formatSyncMessage({ message: `Retrying in ${delaySeconds} s (attempt ${attempt} of ${settings.maxAttempts})`, error: reason }) })
+        .where(repo.syncIdIs(run.syncId)),
+      repo.releaseLease(db, lease),
+    ]);
+    log.warn("sync_run_retry", { delaySeconds, attempt });
+    return { kind: "requeue", delaySeconds } satisfies JobOutcome;
+  };
+
+  let prepared;
+  try {
+    prepared = await prepareSyncPlan(db, await deps.keyRing(), qovery, record, run.kind as RunKind);
+  } catch (error) {
+    if (error instanceof QoveryError && !isPermanent(error) && attempt < settings.maxAttempts) {
+      return retryLater(error.message, error instanceof QoveryRateLimitError ? error.retryAfterMs : null, previous.results);
+    }
+    if (error instanceof QoveryError || error instanceof ApiError) return finish("failed", formatSyncMessage({ error: error.message }), previous.results, null);
+    throw error;
+  }
+  const { plan } = prepared;
+  if (plan.refusal) return finish("failed", formatSyncMessage({ message: plan.refusal, error: "Refused" }), previous.results, plan);
+
+  const applied: ApplyResult = await applyPlan(
+    {
+      db,
+      qovery,
+      syncId: run.syncId,
+      budget: { used: () => calls, limit: settings.subrequestBudget },
+      concurrency: settings.writeConcurrency,
+      stillOwner: () => repo.renewLease(db, lease, settings.leaseSeconds),
+    },
+    plan,
+  );
+  const results = mergeResults(previous.results, applied.results);
+  if (applied.leaseLost) {
+    log.warn("sync_run_lease_lost", {});
+    return DONE;
+  }
+  if (applied.fatal) return finish("failed", formatSyncMessage({ error: applied.fatal.message }), results, plan);
+  if (applied.exhausted) {
+    // Keep the lease: the follow-up message continues this run right away.
+    await repo.updateRun(db, run.id, { resultsJson: JSON.stringify(results), qoveryCalls: previous.qoveryCalls + calls, attempts: attempt - 1 });
+    log.info("sync_run_continues", { calls });
+    return { kind: "requeue", delaySeconds: 0 };
+  }
+  const transient = applied.results.filter((r) => r.outcome === "failed" && TRANSIENT_CLASSES.has(r.errorClass ?? ""));
+  if (transient.length && attempt < settings.maxAttempts) {
+    return retryLater(`${transient.length} Qovery write(s) failed transiently (${transient[0]!.errorClass})`, null, results);
+  }
+  const message = summarizeFailures(results, plan.refusal);
+  return finish(message ? "failed" : "succeeded", message, results, plan);
+}

@@ -1,0 +1,34 @@
+/** Asking for a run: one pending run per sync and kind; triggers that arrive while it waits join it. */
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { secretSyncs, syncRuns } from "../db/schema";
+import type { JobQueue } from "../queue/messages";
+import { findOpenRun, newRun, statusColumns, type RunRow, type SyncRow } from "./repository";
+import type { RunKind, RunTrigger } from "./types";
+
+export interface RunRequest {
+  run: RunRow;
+  /** false when the trigger joined a run that was already waiting */
+  queued: boolean;
+}
+
+export async function requestRun(db: Db, queue: JobQueue, sync: SyncRow, kind: RunKind, trigger: RunTrigger, delaySeconds = 0): Promise<RunRequest> {
+  const waiting = await findOpenRun(db, sync.id, kind);
+  if (waiting) return { run: waiting, queued: false };
+  const run = newRun(sync.id, kind, trigger);
+  const columns = statusColumns(kind);
+  // The partial unique index on pending runs makes a concurrent duplicate insert a no-op instead of a second run.
+  const [inserted] = await db.batch([
+    db.insert(syncRuns).values(run).onConflictDoNothing(),
+    db
+      .update(secretSyncs)
+      .set({ [columns.status]: "pending", [columns.jobId]: run.id })
+      .where(and(eq(secretSyncs.id, sync.id), sql`exists (select 1 from sync_runs where id = ${run.id})`)),
+  ]);
+  if (!inserted.meta.changes) {
+    const joined = await findOpenRun(db, sync.id, kind);
+    if (joined) return { run: joined, queued: false };
+  }
+  await queue.send({ type: "sync-run", syncId: sync.id, runId: run.id }, delaySeconds ? { delaySeconds } : undefined);
+  return { run, queued: true };
+}
