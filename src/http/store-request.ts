@@ -41,7 +41,7 @@ const optionalId = z.string().trim().min(1).optional();
  */
 export const projectSelector = { projectId: optionalId, workspaceId: optionalId, workspaceSlug: optionalId, projectSlug: optionalId };
 
-export type ProjectSelector = { projectId?: string; workspaceId?: string; workspaceSlug?: string; projectSlug?: string };
+export type ProjectSelector = z.output<z.ZodObject<typeof projectSelector>>;
 
 /** An optional strict boolean ("true"/"false" only, else 422). */
 export const flag = (name: string) => booleanString(name).optional();

@@ -186,6 +186,9 @@ async function auditSecrets(c: Context<AppEnv>, action: string, projectId: strin
   });
 }
 
+/** Infisical's routes read `include_imports`; newer clients (CLI, v4 e2e) send `includeImports`. Either asks for imports. */
+const wantsImports = (q: { include_imports?: boolean; includeImports?: boolean }) => q.include_imports === true || q.includeImports === true;
+
 const readStore = (c: Context<AppEnv>, q: ProjectSelector) => openStore(c, q, "secrets:read");
 const writeStore = (c: Context<AppEnv>, q: ProjectSelector) => openStore(c, q, "secrets:write");
 
@@ -197,7 +200,7 @@ export function registerSecretRoutes(app: Hono<AppEnv>) {
       environment: query.environment,
       secretPath: query.secretPath,
       recursive: query.recursive ?? false,
-      includeImports: query.include_imports === true || query.includeImports === true,
+      includeImports: wantsImports(query),
       expandReferences: query.expandSecretReferences ?? false,
       viewValue: query.viewSecretValue ?? true,
       tagSlugs: query.tagSlugs,
@@ -257,7 +260,7 @@ export function registerSecretRoutes(app: Hono<AppEnv>) {
         secretPath: query.secretPath,
         key: params.secretName,
         version: query.version,
-        includeImports: query.include_imports === true || query.includeImports === true,
+        includeImports: wantsImports(query),
         expandReferences: query.expandSecretReferences ?? false,
         viewValue: query.viewSecretValue ?? true,
       });

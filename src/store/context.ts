@@ -24,7 +24,7 @@ export const keyRingOf = (ctx: StoreContext): Promise<KeyRing> => loadKeyRing(ct
 /** Infisical lets older clients name the project by slug instead of id. */
 export async function resolveProjectId(db: Db, selector: { projectId?: string; projectSlug?: string }): Promise<string> {
   if (selector.projectId) return selector.projectId;
-  if (!selector.projectSlug) throw badRequest("You must provide projectSlug or workspaceId");
+  if (!selector.projectSlug) throw badRequest("You must provide projectId or workspaceId (or projectSlug / workspaceSlug)");
   const row = await db.select({ id: projects.id }).from(projects).where(eq(projects.slug, selector.projectSlug)).get();
   if (!row) throw notFound(`Project with slug '${selector.projectSlug}' not found`);
   return row.id;

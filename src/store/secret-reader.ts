@@ -11,13 +11,13 @@ import { environments, folders, secrets } from "../db/schema";
 import type { KeyRing } from "../lib/crypto";
 import { notFound } from "../lib/errors";
 import { mergeByPrecedence } from "./import-precedence";
-import { loadProjectTree, MAX_IMPORT_DEPTH, type FolderRow, type ProjectTree, type SecretImportRow } from "./project-tree";
+import { loadProjectTree, MAX_IMPORT_DEPTH, type FolderRow, type ProjectTree } from "./project-tree";
 import { createExpander, type Expander, type ExpansionResult, type UnresolvedReference } from "./references";
 import { importedSecret, listedSecret, secretMetadataOf, type ShownValue } from "./secret-shapes";
-import { decryptSecret, loadSnapshot, type SecretSnapshot, type StoredSecret } from "./secret-snapshot";
+import { decryptSecret, SecretSnapshot, type LoadedSecret } from "./secret-snapshot";
 
 /** A folder's own secrets and, below them in precedence, its imports' (nested imports included, cycle-safe). */
-function effectiveSecrets(snapshot: SecretSnapshot, folder: FolderRow, visited: ReadonlySet<string> = new Set([folder.id]), depth = 0): StoredSecret[] {
+function effectiveSecrets(snapshot: SecretSnapshot, folder: FolderRow, visited: ReadonlySet<string> = new Set([folder.id]), depth = 0): LoadedSecret[] {
   const own = snapshot.secretsIn(folder.id);
   if (depth >= MAX_IMPORT_DEPTH) return own;
   const layers = snapshot.tree.importsOf(folder.id).map((row) => {
@@ -32,9 +32,9 @@ function effectiveSecrets(snapshot: SecretSnapshot, folder: FolderRow, visited: 
  * Expands a stored secret in its own environment and folder. With `skipMultilineEncoding`, an expanded value that
  * spans lines is quoted on one line, as Infisical does.
  */
-function expand(expander: Expander, secret: StoredSecret): ExpansionResult {
+function expand(snapshot: SecretSnapshot, expander: Expander, secret: LoadedSecret): ExpansionResult {
   const result = expander.expandSecret({ ...secret.location, key: secret.key });
-  if (secret.row.skipMultilineEncoding && result.value !== secret.value && result.value.includes("\n")) {
+  if (secret.row.skipMultilineEncoding && result.value !== snapshot.valueOf(secret) && result.value.includes("\n")) {
     return { ...result, value: `"${result.value.replaceAll("\n", "\\n")}"` };
   }
   return result;
@@ -57,10 +57,12 @@ export interface ReadLocation {
 export async function readResolvedSecrets(db: Db, keyRing: KeyRing, where: ReadLocation): Promise<{ folderId: string; secrets: ResolvedSecret[] }> {
   const tree = await loadProjectTree(db, where.projectId);
   const folder = tree.requireFolder(where.environmentSlug, where.path);
-  const snapshot = await loadSnapshot(db, keyRing, tree, [folder, ...tree.importClosure(folder.id)], { followReferences: true });
+  const snapshot = await SecretSnapshot.load(db, keyRing, tree, { folders: [folder, ...tree.importClosure(folder.id)] });
+  const effective = effectiveSecrets(snapshot, folder);
+  await snapshot.decrypt(effective, { followReferences: true });
   const expander = createExpander(snapshot);
-  const secrets = effectiveSecrets(snapshot, folder)
-    .map((secret) => ({ key: secret.key, ...expand(expander, secret) }))
+  const secrets = effective
+    .map((secret) => ({ key: secret.key, ...expand(snapshot, expander, secret) }))
     .sort((a, b) => a.key.localeCompare(b.key));
   return { folderId: folder.id, secrets };
 }
@@ -70,24 +72,41 @@ export interface ValueOptions {
   viewValue: boolean;
 }
 
-function valueShower(snapshot: SecretSnapshot, options: ValueOptions) {
+/**
+ * Decrypts what will be shown (and, for expanded values, what they reference), then returns how each secret is
+ * shown. Hidden values are never decrypted.
+ */
+async function prepareValues(snapshot: SecretSnapshot, options: ValueOptions, shown: { raw: LoadedSecret[]; expanded: LoadedSecret[] }) {
+  if (options.viewValue) {
+    await snapshot.decrypt(shown.raw, { followReferences: false });
+    await snapshot.decrypt(shown.expanded, { followReferences: true });
+  }
   const expander = createExpander(snapshot);
-  return (secret: StoredSecret, expandReferences = options.expandReferences): ShownValue => {
+  return (secret: LoadedSecret, expandReferences: boolean): ShownValue => {
     if (!options.viewValue) return { value: "", hidden: true };
-    return { value: expandReferences ? expand(expander, secret).value : secret.value, hidden: false };
+    return { value: expandReferences ? expand(snapshot, expander, secret).value : snapshot.valueOf(secret), hidden: false };
   };
 }
 
+type ValueShower = Awaited<ReturnType<typeof prepareValues>>;
+
+/** Each import of a folder with the secrets it brings (the source folder's own secrets over its own imports). */
+function importLayers(snapshot: SecretSnapshot, folder: FolderRow) {
+  return snapshot.tree.importsOf(folder.id).map((row) => {
+    const source = snapshot.tree.importSource(row);
+    return { row, source, secrets: source ? effectiveSecrets(snapshot, source) : [] };
+  });
+}
+
 /** Imported secrets are always expanded (Infisical does so whenever values are visible). */
-function importEntry(snapshot: SecretSnapshot, row: SecretImportRow, show: ReturnType<typeof valueShower>) {
-  const source = snapshot.tree.importSource(row);
-  const environment = snapshot.tree.environmentById(row.importEnvironmentId)!;
+function importEntry(snapshot: SecretSnapshot, layer: ReturnType<typeof importLayers>[number], show: ValueShower) {
+  const environment = snapshot.tree.environmentById(layer.row.importEnvironmentId)!;
   return {
-    secretPath: row.importPath,
+    secretPath: layer.row.importPath,
     environment: environment.slug,
     environmentInfo: { id: environment.id, name: environment.name, slug: environment.slug },
-    ...(source ? { folderId: source.id } : {}),
-    secrets: source ? effectiveSecrets(snapshot, source).map((secret) => importedSecret(secret, show(secret, true))) : [],
+    ...(layer.source ? { folderId: layer.source.id } : {}),
+    secrets: layer.secrets.map((secret) => importedSecret(secret, show(secret, true))),
   };
 }
 
@@ -108,7 +127,7 @@ export interface ListSecretsQuery extends ValueOptions {
   metadataFilter: MetadataCondition[];
 }
 
-function matchesMetadata(secret: StoredSecret, conditions: MetadataCondition[]): boolean {
+function matchesMetadata(secret: LoadedSecret, conditions: MetadataCondition[]): boolean {
   if (!conditions.length) return true;
   const entries = secretMetadataOf(secret);
   return conditions.every((c) => entries.some((e) => e.key === c.key && (c.value === undefined || e.value === c.value)));
@@ -129,14 +148,14 @@ export async function listSecretsView(db: Db, keyRing: KeyRing, q: ListSecretsQu
   const tree = await loadProjectTree(db, q.projectId);
   const folder = requireListedFolder(tree, q.environment, q.secretPath);
   const ownFolders = (q.recursive ? tree.subtree(folder) : [folder]).sort((a, b) => a.path.localeCompare(b.path));
-  const snapshot = await loadSnapshot(db, keyRing, tree, [...ownFolders, ...(q.includeImports ? tree.importClosure(folder.id) : [])], {
-    followReferences: q.viewValue && (q.expandReferences || q.includeImports),
-  });
-  const show = valueShower(snapshot, q);
+  const snapshot = await SecretSnapshot.load(db, keyRing, tree, { folders: [...ownFolders, ...(q.includeImports ? tree.importClosure(folder.id) : [])] });
   const own = q.tagSlugs.length ? [] : ownFolders.flatMap((f) => snapshot.secretsIn(f.id)).filter((s) => matchesMetadata(s, q.metadataFilter));
+  const layers = q.includeImports ? importLayers(snapshot, folder) : [];
+  const imported = layers.flatMap((layer) => layer.secrets);
+  const show = await prepareValues(snapshot, q, q.expandReferences ? { raw: [], expanded: [...own, ...imported] } : { raw: own, expanded: imported });
   return {
-    secrets: own.map((secret) => listedSecret(secret, show(secret))),
-    imports: q.includeImports ? tree.importsOf(folder.id).map((row) => importEntryWithoutInfo(importEntry(snapshot, row, show))) : [],
+    secrets: own.map((secret) => listedSecret(secret, show(secret, q.expandReferences))),
+    imports: layers.map((layer) => importEntryWithoutInfo(importEntry(snapshot, layer, show))),
   };
 }
 
@@ -147,9 +166,10 @@ const importEntryWithoutInfo = ({ environmentInfo: _info, ...entry }: ReturnType
 export async function importedSecretsView(db: Db, keyRing: KeyRing, where: ReadLocation) {
   const tree = await loadProjectTree(db, where.projectId);
   const folder = tree.requireFolder(where.environmentSlug, where.path);
-  const snapshot = await loadSnapshot(db, keyRing, tree, tree.importClosure(folder.id), { followReferences: true });
-  const show = valueShower(snapshot, { expandReferences: true, viewValue: true });
-  return tree.importsOf(folder.id).map((row) => importEntry(snapshot, row, show));
+  const snapshot = await SecretSnapshot.load(db, keyRing, tree, { folders: tree.importClosure(folder.id) });
+  const layers = importLayers(snapshot, folder);
+  const show = await prepareValues(snapshot, { expandReferences: true, viewValue: true }, { raw: [], expanded: layers.flatMap((layer) => layer.secrets) });
+  return layers.map((layer) => importEntry(snapshot, layer, show));
 }
 
 export interface GetSecretQuery extends ValueOptions {
@@ -165,17 +185,16 @@ export interface GetSecretQuery extends ValueOptions {
 export async function getSecretView(db: Db, keyRing: KeyRing, q: GetSecretQuery) {
   const tree = await loadProjectTree(db, q.projectId);
   const folder = tree.requireFolder(q.environment, q.secretPath, "GetSecretByName");
-  const snapshot = await loadSnapshot(db, keyRing, tree, [folder, ...(q.includeImports ? tree.importClosure(folder.id) : [])], {
-    followReferences: q.viewValue && q.expandReferences,
-  });
-  const found = q.includeImports
-    ? effectiveSecrets(snapshot, folder).find((s) => s.key === q.key)
-    : snapshot.find({ environment: q.environment, secretPath: folder.path, key: q.key });
+  const own = { environment: q.environment, secretPath: folder.path, key: q.key };
+  // Without imports only the one secret is read; the import fallback needs the imported folders whole.
+  const snapshot = await SecretSnapshot.load(db, keyRing, tree, q.includeImports ? { folders: [folder, ...tree.importClosure(folder.id)] } : { secrets: [own] });
+  const found = q.includeImports ? effectiveSecrets(snapshot, folder).find((s) => s.key === q.key) : snapshot.find(own);
   if (!found) throw notFound(`Secret with name '${q.key}' not found`, "GetSecretByName");
   if (q.version !== undefined && q.version !== found.row.version) {
     throw notFound(`Secret with name '${q.key}' has no version ${q.version}: only the current version (${found.row.version}) is kept`, "GetSecretByName");
   }
-  return listedSecret(found, valueShower(snapshot, q)(found));
+  const show = await prepareValues(snapshot, q, q.expandReferences ? { raw: [], expanded: [found] } : { raw: [found], expanded: [] });
+  return listedSecret(found, show(found, q.expandReferences));
 }
 
 /** A secret by id (Infisical's `/id/:secretId`), with the project it belongs to for the caller's access check. */
@@ -189,5 +208,5 @@ export async function getSecretById(db: Db, keyRing: KeyRing, secretId: string) 
     .get();
   if (!row) throw notFound(`Secret with ID '${secretId}' not found`, "GetSecretById");
   const stored = await decryptSecret(keyRing, row.secret, { environment: row.environment.slug, secretPath: row.folder.path });
-  return { projectId: row.secret.projectId, secret: listedSecret(stored) };
+  return { projectId: row.secret.projectId, secret: listedSecret(stored, { value: stored.value, hidden: false }) };
 }

@@ -3,7 +3,7 @@
  * answers the bare object, update/delete add `secretValueHidden`, list/get add the path, tags and metadata, and
  * secrets listed under `imports` drop the dates and the project id.
  */
-import type { StoredSecret } from "./secret-snapshot";
+import type { LoadedSecret, StoredSecret } from "./secret-snapshot";
 
 const HIDDEN_SECRET_VALUE = "<hidden-by-infisical>";
 
@@ -19,9 +19,9 @@ export interface ShownValue {
   hidden: boolean;
 }
 
-const shown = (secret: StoredSecret, view?: ShownValue): ShownValue => view ?? { value: secret.value, hidden: false };
+const shownAsIs = (secret: StoredSecret): ShownValue => ({ value: secret.value, hidden: false });
 
-function rawSecret(secret: StoredSecret, view: ShownValue) {
+function rawSecret(secret: LoadedSecret, view: ShownValue) {
   const { row } = secret;
   return {
     id: row.id,
@@ -44,19 +44,17 @@ function rawSecret(secret: StoredSecret, view: ShownValue) {
   };
 }
 
-export const secretMetadataOf = (secret: StoredSecret) => JSON.parse(secret.row.metadataJson) as SecretMetadataEntry[];
+export const secretMetadataOf = (secret: LoadedSecret) => JSON.parse(secret.row.metadataJson) as SecretMetadataEntry[];
 
-export const createdSecret = (secret: StoredSecret) => rawSecret(secret, shown(secret));
+export const createdSecret = (secret: StoredSecret) => rawSecret(secret, shownAsIs(secret));
 
-export const changedSecret = (secret: StoredSecret) => ({ ...rawSecret(secret, shown(secret)), secretValueHidden: false });
+export const changedSecret = (secret: StoredSecret) => ({ ...rawSecret(secret, shownAsIs(secret)), secretValueHidden: false });
 
-export function listedSecret(secret: StoredSecret, view?: ShownValue) {
-  const v = shown(secret, view);
-  return { ...rawSecret(secret, v), secretPath: secret.location.secretPath, secretValueHidden: v.hidden, tags: [], secretMetadata: secretMetadataOf(secret) };
+export function listedSecret(secret: LoadedSecret, view: ShownValue) {
+  return { ...rawSecret(secret, view), secretPath: secret.location.secretPath, secretValueHidden: view.hidden, tags: [], secretMetadata: secretMetadataOf(secret) };
 }
 
-export function importedSecret(secret: StoredSecret, view?: ShownValue) {
-  const v = shown(secret, view);
-  const { createdAt: _createdAt, updatedAt: _updatedAt, ...rest } = rawSecret(secret, v);
-  return { ...rest, workspace: "", secretValueHidden: v.hidden, secretMetadata: secretMetadataOf(secret) };
+export function importedSecret(secret: LoadedSecret, view: ShownValue) {
+  const { createdAt: _createdAt, updatedAt: _updatedAt, ...rest } = rawSecret(secret, view);
+  return { ...rest, workspace: "", secretValueHidden: view.hidden, secretMetadata: secretMetadataOf(secret) };
 }

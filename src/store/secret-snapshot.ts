@@ -1,10 +1,10 @@
 /**
- * Decrypted secrets of a set of folders, held in memory for one operation. Loading costs one D1 round trip per
- * "ring" of folders: the requested folders first, then — when references are followed — the folders their values
- * reference, and so on up to the expansion depth cap. The number of queries depends on how far references reach,
- * never on how many secrets there are.
+ * Secrets held in memory for one operation: whole folders (what a list returns) or single secrets (what a get
+ * returns), loaded in one round trip. Values are decrypted only when asked for — the secrets an operation returns
+ * plus, when references are followed, every secret their values reach, fetched one round trip per reference hop.
+ * The number of queries depends on how far references reach, never on how many secrets there are.
  */
-import { and, eq, inArray, type SQL } from "drizzle-orm";
+import { and, eq, inArray, or, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { secretValueAad } from "../db/encrypted-columns";
 import { secrets } from "../db/schema";
@@ -14,15 +14,21 @@ import { MAX_REFERENCE_DEPTH, referencedAddresses, type ReferenceSource, type Se
 
 export type SecretRow = typeof secrets.$inferSelect;
 
-export interface StoredSecret {
+/** A secret whose value may not be decrypted yet. */
+export interface LoadedSecret {
   row: SecretRow;
   key: string;
-  value: string;
   location: SecretLocation;
+}
+
+export interface StoredSecret extends LoadedSecret {
+  value: string;
 }
 
 /** D1 allows 100 bound parameters per statement; leave room for the other conditions. */
 const FOLDER_IDS_PER_QUERY = 90;
+/** each (folder, key) pair binds two parameters */
+const ADDRESSES_PER_QUERY = 45;
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -30,59 +36,123 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+export interface DecryptOptions {
+  /** also decrypt what the values reference, transitively, as far as expansion can reach */
+  followReferences: boolean;
+}
+
+export interface SnapshotScope {
+  /** folders loaded whole */
+  folders?: readonly FolderRow[];
+  /** single secrets */
+  secrets?: readonly SecretAddress[];
+}
+
 export class SecretSnapshot implements ReferenceSource {
-  private readonly byFolder = new Map<string, StoredSecret[]>();
-  private readonly byAddress = new Map<string, StoredSecret>();
-  private unscanned: StoredSecret[] = [];
+  /** complete for every folder loaded whole */
+  private readonly byFolder = new Map<string, LoadedSecret[]>();
+  private readonly byAddress = new Map<string, LoadedSecret>();
+  /** single secrets already asked for, found or not */
+  private readonly requested = new Set<string>();
+  private readonly values = new Map<string, string>();
+  /** the fewest reference hops at which a secret's own references were followed */
+  private readonly followedAt = new Map<string, number>();
 
-  constructor(readonly tree: ProjectTree) {}
+  private constructor(
+    private readonly db: Db,
+    private readonly keyRing: KeyRing,
+    readonly tree: ProjectTree,
+  ) {}
 
-  add(folderIds: readonly string[], loaded: readonly StoredSecret[]): void {
-    for (const id of folderIds) this.byFolder.set(id, []);
-    for (const secret of loaded) {
-      this.byFolder.get(secret.row.folderId)!.push(secret);
-      this.byAddress.set(addressKey({ ...secret.location, key: secret.key }), secret);
-      this.unscanned.push(secret);
-    }
-    for (const id of folderIds) this.byFolder.get(id)!.sort((a, b) => a.key.localeCompare(b.key));
+  static async load(db: Db, keyRing: KeyRing, tree: ProjectTree, scope: SnapshotScope): Promise<SecretSnapshot> {
+    const snapshot = new SecretSnapshot(db, keyRing, tree);
+    const ids = [...new Set((scope.folders ?? []).map((f) => f.id))];
+    const rows = await selectSecretsInChunks(db, ids, FOLDER_IDS_PER_QUERY, (part) => inArray(secrets.folderId, part));
+    for (const id of ids) snapshot.byFolder.set(id, []);
+    for (const row of rows) snapshot.byFolder.get(row.folderId)!.push(snapshot.remember(row));
+    for (const list of snapshot.byFolder.values()) list.sort((a, b) => a.key.localeCompare(b.key));
+    await snapshot.loadSecrets(scope.secrets ?? []);
+    return snapshot;
   }
 
-  allSecrets(): StoredSecret[] {
+  private remember(row: SecretRow): LoadedSecret {
+    const secret = { row, key: row.key, location: locationOf(this.tree, this.tree.folderById(row.folderId)!) };
+    this.byAddress.set(addressKey({ ...secret.location, key: secret.key }), secret);
+    return secret;
+  }
+
+  /** Fetches the secrets at `addresses` that are neither in a whole folder nor asked for before. */
+  private async loadSecrets(addresses: readonly SecretAddress[]): Promise<void> {
+    const wanted = new Map<string, { folderId: string; key: string }>();
+    for (const address of addresses) {
+      const id = addressKey(address);
+      const folder = this.folderOf(address);
+      if (!folder || this.byFolder.has(folder.id) || this.requested.has(id)) continue;
+      this.requested.add(id);
+      wanted.set(id, { folderId: folder.id, key: address.key });
+    }
+    const rows = await selectSecretsInChunks(this.db, [...wanted.values()], ADDRESSES_PER_QUERY, (part) =>
+      or(...part.map((a) => and(eq(secrets.folderId, a.folderId), eq(secrets.key, a.key))))!,
+    );
+    rows.forEach((row) => this.remember(row));
+  }
+
+  /**
+   * Decrypts `wanted` and returns them with their values. Following references walks outwards one hop per round:
+   * the expander reads targets up to MAX_REFERENCE_DEPTH + 1 hops away (the last only to tell an empty target from
+   * a chain that is too deep), so that is how far values are decrypted.
+   */
+  async decrypt(wanted: readonly LoadedSecret[], options: DecryptOptions): Promise<StoredSecret[]> {
+    let pending = [...wanted];
+    for (let hops = 0; pending.length; hops++) {
+      await Promise.all(pending.filter((s) => !this.values.has(s.row.id)).map(async (s) => this.values.set(s.row.id, await decryptValue(this.keyRing, s.row))));
+      if (!options.followReferences || hops > MAX_REFERENCE_DEPTH) break;
+      const toFollow = pending.filter((s) => (this.followedAt.get(s.row.id) ?? Infinity) > hops);
+      toFollow.forEach((s) => this.followedAt.set(s.row.id, hops));
+      const targets = toFollow.flatMap((s) => referencedAddresses(this.valueOf(s), s.location));
+      await this.loadSecrets(targets);
+      pending = [...new Set(targets.flatMap((t) => this.find(t) ?? []))];
+    }
+    return wanted.map((s) => ({ ...s, value: this.valueOf(s) }));
+  }
+
+  private folderOf(address: SecretLocation): FolderRow | undefined {
+    const env = this.tree.environmentBySlug(address.environment);
+    return env && this.tree.folderAt(env.id, address.secretPath);
+  }
+
+  allSecrets(): LoadedSecret[] {
     return [...this.byFolder.values()].flat();
   }
 
   /** The folder's secrets sorted by key (the folder must have been loaded). */
-  secretsIn(folderId: string): StoredSecret[] {
+  secretsIn(folderId: string): LoadedSecret[] {
     return this.byFolder.get(folderId) ?? [];
   }
 
-  find(address: SecretAddress): StoredSecret | undefined {
+  find(address: SecretAddress): LoadedSecret | undefined {
     return this.byAddress.get(addressKey(address));
   }
 
-  valueAt(address: SecretAddress): string | undefined {
-    return this.find(address)?.value;
+  valueOf(secret: LoadedSecret): string {
+    const value = this.values.get(secret.row.id);
+    // Reaching an undecrypted value means a caller skipped `decrypt`: fail loudly rather than expand wrongly.
+    if (value === undefined) throw new Error(`secret ${secret.row.id} was read before it was decrypted`);
+    return value;
   }
 
-  /** Folders referenced by the values added since the last call that are not loaded yet. */
-  referencedFolders(): FolderRow[] {
-    const pending = new Map<string, FolderRow>();
-    for (const secret of this.unscanned) {
-      for (const target of referencedAddresses(secret.value, secret.location)) {
-        const env = this.tree.environmentBySlug(target.environment);
-        const folder = env && this.tree.folderAt(env.id, target.secretPath);
-        if (folder && !this.byFolder.has(folder.id)) pending.set(folder.id, folder);
-      }
-    }
-    this.unscanned = [];
-    return [...pending.values()];
+  valueAt(address: SecretAddress): string | undefined {
+    const secret = this.find(address);
+    return secret && this.valueOf(secret);
   }
 }
 
 const addressKey = (a: SecretAddress) => `${a.environment}\u0000${a.secretPath}\u0000${a.key}`;
 
+const decryptValue = (keyRing: KeyRing, row: SecretRow) => decryptField(keyRing, row.valueCiphertext, secretValueAad(row.id));
+
 export async function decryptSecret(keyRing: KeyRing, row: SecretRow, location: SecretLocation): Promise<StoredSecret> {
-  return { row, key: row.key, value: await decryptField(keyRing, row.valueCiphertext, secretValueAad(row.id)), location };
+  return { row, key: row.key, value: await decryptValue(keyRing, row), location };
 }
 
 export function locationOf(tree: ProjectTree, folder: FolderRow): SecretLocation {
@@ -97,25 +167,4 @@ export async function selectSecretsInChunks<T>(db: Db, items: readonly T[], size
   const queries = chunk(items, size).map((part) => db.select().from(secrets).where(and(condition(part), eq(secrets.type, "shared"))));
   if (!queries.length) return [];
   return (await db.batch(queries as [(typeof queries)[number], ...(typeof queries)[number][]])).flat();
-}
-
-async function loadFolders(db: Db, keyRing: KeyRing, tree: ProjectTree, folderIds: string[]): Promise<StoredSecret[]> {
-  const rows = await selectSecretsInChunks(db, folderIds, FOLDER_IDS_PER_QUERY, (ids) => inArray(secrets.folderId, ids));
-  return Promise.all(rows.map((row) => decryptSecret(keyRing, row, locationOf(tree, tree.folderById(row.folderId)!))));
-}
-
-export interface SnapshotOptions {
-  /** also load the folders that references in the loaded values point to, transitively */
-  followReferences: boolean;
-}
-
-export async function loadSnapshot(db: Db, keyRing: KeyRing, tree: ProjectTree, folders: readonly FolderRow[], options: SnapshotOptions): Promise<SecretSnapshot> {
-  const snapshot = new SecretSnapshot(tree);
-  let pending = [...new Set(folders.map((f) => f.id))];
-  // A top-level value follows at most MAX_REFERENCE_DEPTH hops, so that many extra rings reach every target.
-  for (let ring = 0; pending.length && ring <= MAX_REFERENCE_DEPTH; ring++) {
-    snapshot.add(pending, await loadFolders(db, keyRing, tree, pending));
-    pending = options.followReferences ? snapshot.referencedFolders().map((f) => f.id) : [];
-  }
-  return snapshot;
 }

@@ -16,7 +16,7 @@ import { keyRingOf, type StoreContext } from "./context";
 import { loadProjectTree, locateFolder, type EnvironmentRow, type FolderRow } from "./project-tree";
 import { renameReferences, type SecretAddress, type SecretLocation } from "./references";
 import type { SecretMetadataEntry } from "./secret-shapes";
-import { chunk, decryptSecret, loadSnapshot, locationOf, selectSecretsInChunks, type SecretRow, type StoredSecret } from "./secret-snapshot";
+import { chunk, decryptSecret, locationOf, SecretSnapshot, selectSecretsInChunks, type SecretRow, type StoredSecret } from "./secret-snapshot";
 
 /** D1 binds at most 100 parameters per statement; an inserted row binds one per column. */
 const ROWS_PER_INSERT = Math.floor(100 / Object.keys(getTableColumns(secrets)).length);
@@ -191,16 +191,21 @@ async function patchSecrets(ctx: StoreContext, target: SecretTarget, patches: Se
   const renames = located.filter(({ patch }) => patch.newKey !== undefined && patch.newKey !== patch.key);
   const keyRing = await keyRingOf(ctx);
   const involved = renames.length ? tree.allFolders() : [...new Map(located.map(({ folder }) => [folder.id, folder])).values()];
-  const snapshot = await loadSnapshot(ctx.db, keyRing, tree, involved, { followReferences: false });
+  const snapshot = await SecretSnapshot.load(ctx.db, keyRing, tree, { folders: involved });
+  const decrypted = new Map((await snapshot.decrypt(snapshot.allSecrets(), { followReferences: false })).map((s) => [s.row.id, s]));
   const address = (folder: FolderRow, key: string): SecretAddress => ({ ...locationOf(tree, folder), key });
+  const find = (folder: FolderRow, key: string) => {
+    const found = snapshot.find(address(folder, key));
+    return found && decrypted.get(found.row.id);
+  };
 
-  const missing = located.filter(({ patch, folder }) => !snapshot.find(address(folder, patch.key)));
+  const missing = located.filter(({ patch, folder }) => !find(folder, patch.key));
   if (mode === "failOnNotFound" && missing.length) {
     const path = missing[0]!.folder.path;
     throw messages.missing(missing.filter((m) => m.folder.path === path).map((m) => m.patch.key), path);
   }
   const renameTargets = renames.map(({ patch, folder }) => `${folder.path}:${patch.newKey}`);
-  const taken = renames.filter(({ patch, folder }, i) => snapshot.find(address(folder, patch.newKey!)) || renameTargets.indexOf(renameTargets[i]!) !== i);
+  const taken = renames.filter(({ patch, folder }, i) => find(folder, patch.newKey!) || renameTargets.indexOf(renameTargets[i]!) !== i);
   if (taken.length) throw messages.renameTaken(taken.map(({ patch }) => patch.newKey!));
 
   const now = nowIso();
@@ -216,7 +221,7 @@ async function patchSecrets(ctx: StoreContext, target: SecretTarget, patches: Se
   };
   const patched: Draft[] = [];
   for (const { patch, folder } of located) {
-    const existing = snapshot.find(address(folder, patch.key));
+    const existing = find(folder, patch.key);
     if (!existing && mode !== "upsert") continue;
     const fields = { ...(existing ? fieldsOf(existing) : DEFAULT_FIELDS), ...definedFields(patch) };
     const key = patch.newKey ?? patch.key;
@@ -234,7 +239,7 @@ async function patchSecrets(ctx: StoreContext, target: SecretTarget, patches: Se
 
   for (const { patch, folder } of renames) {
     const renamed = address(folder, patch.key);
-    const candidates = [...snapshot.allSecrets().map((s) => drafts.get(s.row.id) ?? s), ...patched.filter((d) => d.isNew)];
+    const candidates = [...[...decrypted.values()].map((s) => drafts.get(s.row.id) ?? s), ...patched.filter((d) => d.isNew)];
     for (const candidate of candidates) {
       const rewritten = renameReferences(candidate.value, candidate.location, renamed, patch.newKey!);
       if (rewritten === candidate.value) continue;

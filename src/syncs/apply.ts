@@ -120,8 +120,21 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan): Promise<ApplyRes
     await afterWrite();
   };
 
+  const removeAt = (action: Removal) =>
+    attempt(action, async () => {
+      await qovery.deleteVariable({ ...action.target, id: action.qoveryId });
+      await forgetLedgerEntry(db, syncId, { ...placeOf(action.target), destinationKey: action.destinationKey }).run();
+    });
+
+  // The plan puts first the deletes at an old place that a create here would collide with (Qovery keys share one
+  // namespace across kinds and along the project → environment chain): they must land before the upserts.
+  const firstOther = plan.actions.findIndex((a) => a.type !== "delete");
+  const clearing = (firstOther < 0 ? [] : plan.actions.slice(0, firstOther)) as Removal[];
+  const clearingSkipped = await pool(clearing, ctx.concurrency, shouldStop, removeAt);
+  const clearingFailed = results.some((r) => r.action === "delete" && r.outcome === "failed");
+
   const upserts = plan.actions.filter((a): a is Upsert => a.type === "create" || a.type === "update");
-  const notAttempted = await pool(upserts, ctx.concurrency, shouldStop, (action) =>
+  const notAttempted = clearingSkipped.length || clearingFailed ? upserts : await pool(upserts, ctx.concurrency, shouldStop, (action) =>
     attempt(action, async () => {
       const written =
         action.type === "create"
@@ -139,18 +152,12 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan): Promise<ApplyRes
     }),
   );
 
-  const removals = plan.actions.filter((a): a is Removal => a.type === "delete");
-  const upsertsAllDone = !notAttempted.length && !results.some((r) => (r.action === "create" || r.action === "update") && r.outcome === "failed");
-  const deferred = upsertsAllDone
-    ? await pool(removals, ctx.concurrency, shouldStop, (action) =>
-        attempt(action, async () => {
-          await qovery.deleteVariable({ ...action.target, id: action.qoveryId });
-          await forgetLedgerEntry(db, syncId, { ...placeOf(action.target), destinationKey: action.destinationKey }).run();
-        }),
-      )
-    : removals;
+  const removals = plan.actions.filter((a, i): a is Removal => a.type === "delete" && (firstOther < 0 || i >= firstOther));
+  const upsertsAllDone =
+    !clearingSkipped.length && !notAttempted.length && !results.some((r) => r.action !== "hold" && r.action !== "conflict" && r.action !== "skip" && r.outcome === "failed");
+  const deferred = upsertsAllDone ? await pool(removals, ctx.concurrency, shouldStop, removeAt) : removals;
 
-  for (const action of [...notAttempted, ...deferred]) {
+  for (const action of [...clearingSkipped, ...notAttempted, ...deferred]) {
     results.push({
       key: action.destinationKey,
       action: action.type,

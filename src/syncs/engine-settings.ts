@@ -10,6 +10,10 @@ export interface EngineSettings {
   maxAttempts: number;
   /** how long a run's lease lasts without renewal (crash recovery takes over after it) */
   leaseSeconds: number;
+  /** per Qovery HTTP attempt */
+  qoveryTimeoutMs: number;
+  /** first wait before a run is retried after transient failures; doubles per attempt (capped at 5 minutes) */
+  retryBaseSeconds: number;
 }
 
 const positive = (raw: string | undefined, fallback: number) => {
@@ -24,5 +28,7 @@ export function engineSettings(env: Env): EngineSettings {
     connectionConcurrency: positive(env.SYNC_CONNECTION_CONCURRENCY, 5),
     maxAttempts: positive(env.SYNC_MAX_ATTEMPTS, 5),
     leaseSeconds: 120,
+    qoveryTimeoutMs: positive(env.SYNC_QOVERY_TIMEOUT_MS, 15_000),
+    retryBaseSeconds: positive(env.SYNC_RETRY_BASE_SECONDS, 10),
   };
 }

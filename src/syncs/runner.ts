@@ -38,8 +38,8 @@ const DONE: JobOutcome = { kind: "done" };
 /** Waiting for a busy sync: soon at first, then less often. */
 const busyDelaySeconds = (attempts: number) => Math.min(5 * 2 ** Math.min(attempts, 4), 60);
 /** Backoff between attempts after transient Qovery failures, with jitter; Qovery's requested wait wins if longer. */
-export function retryDelaySeconds(attempt: number, requestedMs: number | null, random = Math.random()): number {
-  const backoff = Math.min(10 * 2 ** (attempt - 1), 300) * (0.8 + 0.4 * random);
+export function retryDelaySeconds(attempt: number, requestedMs: number | null, baseSeconds = 10, random = Math.random()): number {
+  const backoff = Math.min(baseSeconds * 2 ** (attempt - 1), 300) * (0.8 + 0.4 * random);
   return Math.ceil(Math.max(backoff, (requestedMs ?? 0) / 1000));
 }
 
@@ -96,7 +96,14 @@ export async function processSyncRun(deps: RunnerDeps, job: { syncId: string; ru
       db,
       keyRing: deps.keyRing,
       qovery: (token): QoveryClient =>
-        createQoveryClient({ baseUrl: deps.qoveryBaseUrl, token, fetch: deps.fetch, onCall: () => void calls++, retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5_000 } }),
+        createQoveryClient({
+          baseUrl: deps.qoveryBaseUrl,
+          token,
+          fetch: deps.fetch,
+          timeoutMs: settings.qoveryTimeoutMs,
+          onCall: () => void calls++,
+          retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5_000 },
+        }),
     },
     record.sync.connectionId,
   );
@@ -126,7 +133,7 @@ export async function processSyncRun(deps: RunnerDeps, job: { syncId: string; ru
     return DONE;
   };
   const retryLater = async (reason: string, requestedMs: number | null, results: KeyResult[]) => {
-    const delaySeconds = retryDelaySeconds(attempt, requestedMs);
+    const delaySeconds = retryDelaySeconds(attempt, requestedMs, settings.retryBaseSeconds);
     await db.batch([
       db
         .update(repo.syncRunsTable)
@@ -153,7 +160,7 @@ export async function processSyncRun(deps: RunnerDeps, job: { syncId: string; ru
     throw error;
   }
   const { plan } = prepared;
-  if (plan.refusal) return finish("failed", formatSyncMessage({ message: plan.refusal, error: "Refused" }), previous.results, plan);
+  if (plan.refusal) return finish("failed", summarizeFailures(previous.results, plan.refusal), previous.results, plan);
 
   const applied: ApplyResult = await applyPlan(
     {

@@ -23,13 +23,15 @@ export function formatSyncMessage({ secretKey, message, error }: SyncMessage): s
   return json.length <= MAX_SYNC_MESSAGE_LENGTH ? json : json.slice(0, MAX_SYNC_MESSAGE_LENGTH - ELLIPSIS.length) + ELLIPSIS;
 }
 
-/** Why a key keeps the run from succeeding, or null when it does not. */
+/**
+ * Why a key keeps the run from succeeding, or null when it does not. The planned action decides first: a held key is
+ * "held back" whether the caller records it as failed or as not attempted.
+ */
 function problemOf(result: KeyResult): Problem | null {
-  if (result.outcome === "failed") return "failed";
   if (result.action === "hold") return "held back";
   if (result.action === "conflict") return "in conflict";
   if (result.action === "skip") return "skipped";
-  return null;
+  return result.outcome === "failed" ? "failed" : null;
 }
 
 /**

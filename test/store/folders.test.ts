@@ -51,6 +51,10 @@ describe("folders: create and list", () => {
       const res = await api.get(V2, { query: { projectId: p.id, environment: "dev", recursive: lenient } });
       expect(res.body.folders).toHaveLength(2);
     }
+    const since = new Date().toISOString();
+    await putSecret(p.id, "TOUCHED", "x", { secretPath: "/zeta" });
+    const modified = await api.get(V2, { query: { projectId: p.id, environment: "dev", lastSecretModified: since } });
+    expect(modified.body.folders.map((f: any) => f.name)).toEqual(["zeta"]);
     const missingParent = await api.get(V2, { query: { projectId: p.id, environment: "dev", path: "/nope" } });
     expect(missingParent.status).toBe(200);
     expect(missingParent.body.folders).toEqual([]);

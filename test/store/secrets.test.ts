@@ -52,8 +52,14 @@ describe("secrets: v3 raw and v4 single-secret routes", () => {
     const value = "plaintext-canary-8d1e";
     const a = await putSecret(p.id, "A", value);
     await putSecret(p.id, "B", "other");
+    await api.patch(`${V3}/A`, { workspaceId: p.id, environment: "dev", secretComment: "touched" });
     const rows = await storedSecretRows(p.id);
     expect(JSON.stringify(rows)).not.toContain(value);
+    for (const table of ["audit_logs", "change_events"]) {
+      const { results } = await env.DB.prepare(`SELECT * FROM ${table} WHERE project_id = ?`).bind(p.id).all();
+      expect(results.length).toBeGreaterThan(0);
+      expect(JSON.stringify(results)).not.toContain(value);
+    }
     expect(rows.every((r) => /^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(String(r.value_ciphertext)))).toBe(true);
     // A ciphertext moved to another row no longer decrypts: the row id is bound as associated data.
     await env.DB.prepare("UPDATE secrets SET value_ciphertext = ? WHERE project_id = ? AND key = 'B'").bind(rows[0]!.value_ciphertext, p.id).run();
