@@ -30,6 +30,7 @@ export default defineConfig(async () => ({
           // The simulator releases held responses after a second; the engine must give up before that.
           SYNC_QOVERY_TIMEOUT_MS: "400",
           SYNC_RETRY_BASE_SECONDS: "1",
+          AUTO_SYNC_DEBOUNCE_SECONDS: "1",
         },
         // Every outbound fetch made inside workerd (by tests or the Worker) lands in the simulator, whatever the host.
         outboundService: (request: Request) => qoverySimulator.fetch(request),

@@ -44,6 +44,11 @@ CREATE TABLE `audit_logs` (
 );
 --> statement-breakpoint
 CREATE INDEX `audit_logs_project` ON `audit_logs` (`project_id`,`created_at`);--> statement-breakpoint
+CREATE TABLE `auto_sync_timers` (
+	`project_id` text PRIMARY KEY NOT NULL,
+	`due_at` text NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `change_events` (
 	`id` text PRIMARY KEY NOT NULL,
 	`project_id` text NOT NULL,
@@ -133,6 +138,12 @@ CREATE TABLE `identity_client_secrets` (
 );
 --> statement-breakpoint
 CREATE INDEX `identity_client_secrets_identity` ON `identity_client_secrets` (`identity_id`);--> statement-breakpoint
+CREATE TABLE `pending_changes` (
+	`project_id` text NOT NULL,
+	`location` text NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `pending_changes_project_location` ON `pending_changes` (`project_id`,`location`);--> statement-breakpoint
 CREATE TABLE `projects` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
@@ -184,6 +195,10 @@ CREATE TABLE `secret_syncs` (
 	`last_remove_job_id` text,
 	`last_remove_message` text,
 	`last_removed_at` text,
+	`consecutive_failures` integer DEFAULT 0 NOT NULL,
+	`drift_status` text,
+	`last_drift_check_at` text,
+	`drift_report_json` text,
 	`delete_after_remove` integer DEFAULT false NOT NULL,
 	`lease_run_id` text,
 	`lease_expires_at` text,
@@ -235,6 +250,7 @@ CREATE TABLE `sync_ledger` (
 	`qovery_id` text NOT NULL,
 	`fingerprint` text NOT NULL,
 	`written_at` text NOT NULL,
+	`qovery_updated_at` text,
 	FOREIGN KEY (`sync_id`) REFERENCES `secret_syncs`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint

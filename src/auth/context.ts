@@ -1,7 +1,7 @@
 import { forbidden } from "../lib/errors";
 import type { Scope } from "./scopes";
 
-export type ActorType = "admin" | "api-token" | "identity" | "system";
+export type ActorType = "admin" | "api-token" | "identity" | "system" | "webhook-endpoint";
 
 /** Who is calling, and what they may touch. Set by the authentication middleware. */
 export interface AuthContext {

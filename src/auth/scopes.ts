@@ -11,6 +11,8 @@ export const SCOPES = [
   "syncs:write",
   "syncs:trigger",
   "audit:read",
+  "webhooks:read",
+  "webhooks:write",
   "admin",
 ] as const;
 
@@ -28,6 +30,7 @@ const IMPLIED: Partial<Record<Scope, Scope[]>> = {
   "connections:write": ["connections:read"],
   "syncs:write": ["syncs:read", "syncs:trigger"],
   "syncs:trigger": ["syncs:read"],
+  "webhooks:write": ["webhooks:read"],
   admin: [...SCOPES],
 };
 

@@ -5,10 +5,13 @@
  */
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { sha256Hex } from "../lib/crypto";
-import { appConnections, secrets } from "./schema";
+import { appConnections, secrets, webhookEndpoints, webhookSubscriptions } from "./schema";
 
 export const secretValueAad = (secretId: string) => `secrets:${secretId}:value`;
 export const connectionCredentialsAad = (connectionId: string) => `app_connections:${connectionId}:credentials`;
+export const webhookEndpointSecretAad = (endpointId: string) => `webhook_endpoints:${endpointId}:secret`;
+export const webhookEndpointPreviousSecretAad = (endpointId: string) => `webhook_endpoints:${endpointId}:previous_secret`;
+export const webhookSubscriptionSecretAad = (subscriptionId: string) => `webhook_subscriptions:${subscriptionId}:secret`;
 
 export interface EncryptedColumn {
   name: string;
@@ -29,5 +32,21 @@ export const ENCRYPTED_COLUMNS: EncryptedColumn[] = [
     ciphertext: appConnections.credentialsCiphertext,
     aad: connectionCredentialsAad,
     derived: async (ciphertext) => ({ credentialsHash: await sha256Hex(ciphertext) }),
+  },
+  { name: "webhook_endpoints.secret", table: webhookEndpoints, id: webhookEndpoints.id, ciphertext: webhookEndpoints.secretCiphertext, aad: webhookEndpointSecretAad },
+  // nullable: rows without a previous secret never match the "written with an older key" filter (NULL LIKE … is NULL)
+  {
+    name: "webhook_endpoints.previous_secret",
+    table: webhookEndpoints,
+    id: webhookEndpoints.id,
+    ciphertext: webhookEndpoints.previousSecretCiphertext,
+    aad: webhookEndpointPreviousSecretAad,
+  },
+  {
+    name: "webhook_subscriptions.secret",
+    table: webhookSubscriptions,
+    id: webhookSubscriptions.id,
+    ciphertext: webhookSubscriptions.secretCiphertext,
+    aad: webhookSubscriptionSecretAad,
   },
 ];

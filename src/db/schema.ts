@@ -251,6 +251,12 @@ export const secretSyncs = sqliteTable(
     lastRemoveJobId: text("last_remove_job_id"),
     lastRemoveMessage: text("last_remove_message"),
     lastRemovedAt: text("last_removed_at"),
+    /** failed sync runs in a row; cron retries failed auto-sync syncs with delays growing with it */
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    /** cron drift check: "in-sync" | "drifted" | null (never checked), when, and what (keys and kinds, never values) */
+    driftStatus: text("drift_status"),
+    lastDriftCheckAt: text("last_drift_check_at"),
+    driftReportJson: text("drift_report_json"),
     /** delete the sync once its pending remove run succeeds (DELETE ?removeSecrets=true) */
     deleteAfterRemove: integer("delete_after_remove", { mode: "boolean" }).notNull().default(false),
     /** single-writer lease: the run holding it, until when, and a fencing token that grows with every take-over */
@@ -308,10 +314,100 @@ export const syncLedger = sqliteTable(
     /** `<keyId>:<hex HMAC-SHA256>` of (key, value) last pushed; the value itself is never stored here */
     fingerprint: text("fingerprint").notNull(),
     writtenAt: text("written_at").notNull(),
+    /** Qovery's `updated_at` of the row right after our write: a later one means someone else edited it */
+    qoveryUpdatedAt: text("qovery_updated_at"),
   },
   (t) => [
     // Qovery keys share one namespace per scope (secrets and variables alike), so one owner per key and place.
     uniqueIndex("sync_ledger_place_key").on(t.scope, t.parentId, t.destinationKey),
     index("sync_ledger_sync").on(t.syncId),
   ],
+);
+
+// ===== Auto-sync debounce: changes wait here until the project's timer message fires
+
+export const autoSyncTimers = sqliteTable("auto_sync_timers", {
+  projectId: text("project_id").primaryKey(),
+  dueAt: text("due_at").notNull(),
+});
+
+export const pendingChanges = sqliteTable(
+  "pending_changes",
+  {
+    projectId: text("project_id").notNull(),
+    /** `<environment slug>:<path>` of a changed folder */
+    location: text("location").notNull(),
+  },
+  (t) => [uniqueIndex("pending_changes_project_location").on(t.projectId, t.location)],
+);
+
+// ===== Webhooks: inbound endpoints (signed secret-change notices) and outbound notification subscriptions
+
+/** A sender allowed to POST signed secret-change notices for one project; its secrets are Standard Webhooks `whsec_…` keys. */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** the current signing secret (it must be usable for HMACs, so it is encrypted, not hashed) */
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    /** the secret replaced by the last rotation, still accepted until `previousSecretExpiresAt` */
+    previousSecretCiphertext: text("previous_secret_ciphertext"),
+    previousSecretExpiresAt: text("previous_secret_expires_at"),
+    rotatedAt: text("rotated_at"),
+    lastReceivedAt: text("last_received_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("webhook_endpoints_project_name").on(t.projectId, t.name)],
+);
+
+/** `webhook-id`s accepted per endpoint, kept only while their timestamp is within the tolerance (replay protection). */
+export const webhookReceipts = sqliteTable(
+  "webhook_receipts",
+  {
+    endpointId: text("endpoint_id").notNull().references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    messageId: text("message_id").notNull(),
+    /** the message's `webhook-timestamp` (Unix seconds); a receipt older than the tolerance can be forgotten */
+    timestamp: integer("timestamp").notNull(),
+    receivedAt: text("received_at").notNull(),
+  },
+  (t) => [uniqueIndex("webhook_receipts_endpoint_message").on(t.endpointId, t.messageId), index("webhook_receipts_timestamp").on(t.timestamp)],
+);
+
+/** An outbound receiver of sync events for one project. */
+export const webhookSubscriptions = sqliteTable(
+  "webhook_subscriptions",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    /** JSON array of event types */
+    eventsJson: text("events_json").notNull(),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("webhook_subscriptions_project").on(t.projectId)],
+);
+
+/** One event for one subscription: its `webhook-id` is the row id, reused by every retry. Never values. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    subscriptionId: text("subscription_id").notNull().references(() => webhookSubscriptions.id, { onDelete: "cascade" }),
+    eventType: text("event_type").notNull(),
+    syncId: text("sync_id").notNull(),
+    runId: text("run_id"),
+    status: text("status", { enum: ["pending", "succeeded", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    nextAttemptAt: text("next_attempt_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("webhook_deliveries_subscription").on(t.subscriptionId, t.createdAt)],
 );

@@ -1,45 +1,63 @@
 /**
- * The queue consumer: each message is handled on its own (ack, or a follow-up message with a delay). An exception
- * retries the message; after `max_retries` it reaches the dead-letter queue, whose consumer marks the run failed.
+ * The queue consumer: each message is handled on its own (ack, or the same job again after a delay). An exception
+ * retries the message; after `max_retries` it reaches the dead-letter queue, whose consumer records the failure.
  */
-import { createDb } from "../db/client";
+import { createDb, type Db } from "../db/client";
 import { loadKeyRing } from "../lib/crypto";
-import { createLogger } from "../lib/logger";
+import { createLogger, type Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
+import { runDueAutoSync, triggerDeps } from "../triggers/auto-sync";
+import { checkDrift } from "../triggers/reconcile";
 import { engineSettings } from "../syncs/engine-settings";
-import { formatSyncMessage } from "../syncs/sync-message";
-import { processSyncRun } from "../syncs/runner";
 import * as repo from "../syncs/repository";
-import type { QueueJob } from "./messages";
+import { processSyncRun } from "../syncs/runner";
+import { formatSyncMessage } from "../syncs/sync-message";
+import type { JobOutcome, QueueJob } from "./messages";
 
-export const SYNC_QUEUE_NAME = "secret-sync-jobs";
 export const DEAD_LETTER_QUEUE_NAME = "secret-sync-jobs-dlq";
+
+const DONE: JobOutcome = { kind: "done" };
+
+async function handleJob(job: QueueJob, env: Env, log: Logger): Promise<JobOutcome> {
+  switch (job.type) {
+    case "sync-run":
+      return processSyncRun(
+        { db: createDb(env.DB), keyRing: () => loadKeyRing(env.ENCRYPTION_KEY), qoveryBaseUrl: env.QOVERY_API_URL, settings: engineSettings(env), log },
+        job,
+      );
+    case "auto-sync":
+      await runDueAutoSync(triggerDeps(env), job.projectId);
+      return DONE;
+    case "drift-check":
+      await checkDrift({ ...triggerDeps(env), qoveryBaseUrl: env.QOVERY_API_URL, settings: engineSettings(env), log }, job.syncId);
+      return DONE;
+  }
+}
 
 export async function handleQueueBatch(batch: MessageBatch<QueueJob>, env: Env): Promise<void> {
   const log = createLogger({ queue: batch.queue }, env.LOG_LEVEL);
-  const db = createDb(env.DB);
-  if (batch.queue === DEAD_LETTER_QUEUE_NAME) {
-    for (const message of batch.messages) {
-      await markDeadLettered(db, message.body);
-      log.error("sync_job_dead_lettered", { runId: message.body.runId, syncId: message.body.syncId });
-      message.ack();
-    }
-    return;
-  }
-  const deps = { db, keyRing: () => loadKeyRing(env.ENCRYPTION_KEY), qoveryBaseUrl: env.QOVERY_API_URL, settings: engineSettings(env), log };
   for (const message of batch.messages) {
+    const job = message.body;
+    if (batch.queue === DEAD_LETTER_QUEUE_NAME) {
+      await recordDeadLetter(createDb(env.DB), job, log);
+      message.ack();
+      continue;
+    }
     try {
-      const outcome = await processSyncRun(deps, message.body);
-      if (outcome.kind === "requeue") await env.SYNC_QUEUE.send(message.body, outcome.delaySeconds ? { delaySeconds: outcome.delaySeconds } : undefined);
+      const outcome = await handleJob(job, env, log);
+      if (outcome.kind === "requeue") await env.SYNC_QUEUE.send(job, outcome.delaySeconds ? { delaySeconds: outcome.delaySeconds } : undefined);
       message.ack();
     } catch (error) {
-      log.error("sync_job_crashed", { runId: message.body.runId, name: (error as Error).name, message: (error as Error).message.slice(0, 300), attempts: message.attempts });
+      log.error("queue_job_crashed", { type: job.type, name: (error as Error).name, message: (error as Error).message.slice(0, 300), attempts: message.attempts });
       message.retry({ delaySeconds: Math.min(2 ** message.attempts, 300) });
     }
   }
 }
 
-async function markDeadLettered(db: ReturnType<typeof createDb>, job: QueueJob) {
+/** A job that kept crashing: a sync run is marked failed so its status never stays "running" forever. */
+async function recordDeadLetter(db: Db, job: QueueJob, log: Logger) {
+  log.error("queue_job_dead_lettered", { type: job.type });
+  if (job.type !== "sync-run") return;
   const run = await repo.getRun(db, job.runId);
   if (!run || run.status === "succeeded" || run.status === "failed") return;
   const message = "The run could not be processed after repeated attempts (dead-lettered); trigger it again";

@@ -5,6 +5,21 @@ export interface SyncRunJob {
   runId: string;
 }
 
-export type QueueJob = SyncRunJob;
+/** The auto-sync debounce timer of a project fired. */
+export interface AutoSyncJob {
+  type: "auto-sync";
+  projectId: string;
+}
+
+/** Cron asked for one sync's drift check. */
+export interface DriftCheckJob {
+  type: "drift-check";
+  syncId: string;
+}
+
+export type QueueJob = SyncRunJob | AutoSyncJob | DriftCheckJob;
 
 export type JobQueue = Queue<QueueJob>;
+
+/** What handling a job decided: done, or the same job again after a delay (busy, continuation, transient failure). */
+export type JobOutcome = { kind: "done" } | { kind: "requeue"; delaySeconds: number };

@@ -12,6 +12,7 @@ import { loadKeyRing } from "../lib/crypto";
 import { badRequest, notFound } from "../lib/errors";
 import type { JobQueue } from "../queue/messages";
 import { prepareSyncPlan } from "../syncs/prepare";
+import { driftReportOf } from "../syncs/public-sync";
 import { describePlan, publicRun } from "../syncs/reports";
 import { getRun, listRuns, listSyncRecords } from "../syncs/repository";
 import { checkDestinationBody, createSyncBody, updateSyncBody } from "../syncs/schemas";
@@ -164,6 +165,15 @@ export function registerSecretSyncRoutes(app: Hono<AppEnv>) {
       const qovery = await qoveryAs(d, record.sync.connectionId);
       const prepared = await listFromQovery("Qovery destination", async () => prepareSyncPlan(d.db, await d.keyRing(), qovery, record, "sync"));
       return c.json({ plan: describePlan(prepared.plan) });
+    },
+  );
+
+  defineRoute(
+    app,
+    { method: "get", path: `${BASE}/:syncId/drift`, tag: "Secret syncs", summary: "The last drift check: keys Qovery changed behind the sync's back (no values)", params: syncParams },
+    async (c, { params }) => {
+      const record = await service.syncFor(createDb(c.env.DB), c.get("auth"), params.syncId, "syncs:read");
+      return c.json({ drift: driftReportOf(record.sync) });
     },
   );
 

@@ -8,6 +8,7 @@ import { eq, sql } from "drizzle-orm";
 import { runBatch } from "../db/client";
 import { changeEvents, folders } from "../db/schema";
 import { nowIso } from "../lib/time";
+import { scheduleAutoSync } from "../triggers/auto-sync";
 import type { StoreContext } from "./context";
 
 export type ChangeAction =
@@ -73,8 +74,7 @@ function distinct(changes: StoreChange[]): StoreChange[] {
   return [...seen.values()];
 }
 
-/**
- * Called once per committed store write, after the commit. Auto-sync (issue 6) hooks in here: it will find the
- * syncs whose source (environment, path) is affected by `events` and schedule them.
- */
-export async function onStoreChanged(_env: Env, _events: readonly ChangeEvent[]): Promise<void> {}
+/** Called once per committed store write, after the commit: the one place auto-sync hooks into. */
+export async function onStoreChanged(env: Env, events: readonly ChangeEvent[]): Promise<void> {
+  if (events.length) await scheduleAutoSync(env, events);
+}

@@ -12,7 +12,7 @@ import type { KeyRing } from "../lib/crypto";
 import { notFound } from "../lib/errors";
 import { mergeByPrecedence } from "./import-precedence";
 import { loadProjectTree, MAX_IMPORT_DEPTH, type FolderRow, type ProjectTree } from "./project-tree";
-import { createExpander, type Expander, type ExpansionResult, type UnresolvedReference } from "./references";
+import { createExpander, MAX_REFERENCE_DEPTH, referencedAddresses, type Expander, type ExpansionResult, type UnresolvedReference } from "./references";
 import { importedSecret, listedSecret, secretMetadataOf, type ShownValue } from "./secret-shapes";
 import { decryptSecret, SecretSnapshot, type LoadedSecret } from "./secret-snapshot";
 
@@ -53,8 +53,42 @@ export interface ReadLocation {
   path: string;
 }
 
+/** A folder location as `<environment slug>:<path>`, the form change events are matched against. */
+export const locationKey = (environmentSlug: string, path: string) => `${environmentSlug}:${path}`;
+
+/**
+ * Every location whose change could change what `folder` resolves to: the folder, the folders it imports (nested),
+ * and every folder its values reference, transitively (a referenced key that does not exist yet counts too: creating
+ * it changes the result).
+ */
+function dependencies(snapshot: SecretSnapshot, folder: FolderRow, effective: LoadedSecret[]): string[] {
+  const tree = snapshot.tree;
+  const locations = new Set([folder, ...tree.importClosure(folder.id)].map((f) => locationKey(tree.environmentOf(f).slug, f.path)));
+  const followed = new Set<LoadedSecret>(effective);
+  let frontier = effective;
+  for (let hops = 0; frontier.length && hops <= MAX_REFERENCE_DEPTH; hops++) {
+    const next: LoadedSecret[] = [];
+    for (const secret of frontier) {
+      for (const address of referencedAddresses(snapshot.valueOf(secret), secret.location)) {
+        locations.add(locationKey(address.environment, address.secretPath));
+        const target = snapshot.find(address);
+        if (target && !followed.has(target)) {
+          followed.add(target);
+          next.push(target);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return [...locations];
+}
+
 /** Everything a folder resolves to: own secrets over imports (later imports over earlier), references expanded. */
-export async function readResolvedSecrets(db: Db, keyRing: KeyRing, where: ReadLocation): Promise<{ folderId: string; secrets: ResolvedSecret[] }> {
+export async function readResolvedSecrets(
+  db: Db,
+  keyRing: KeyRing,
+  where: ReadLocation,
+): Promise<{ folderId: string; secrets: ResolvedSecret[]; dependencies: string[] }> {
   const tree = await loadProjectTree(db, where.projectId);
   const folder = tree.requireFolder(where.environmentSlug, where.path);
   const snapshot = await SecretSnapshot.load(db, keyRing, tree, { folders: [folder, ...tree.importClosure(folder.id)] });
@@ -64,7 +98,7 @@ export async function readResolvedSecrets(db: Db, keyRing: KeyRing, where: ReadL
   const secrets = effective
     .map((secret) => ({ key: secret.key, ...expand(snapshot, expander, secret) }))
     .sort((a, b) => a.key.localeCompare(b.key));
-  return { folderId: folder.id, secrets };
+  return { folderId: folder.id, secrets, dependencies: dependencies(snapshot, folder, effective) };
 }
 
 export interface ValueOptions {

@@ -148,6 +148,7 @@ export async function applyPlan(ctx: ApplyContext, plan: Plan): Promise<ApplyRes
         qoveryId: written.id,
         fingerprint: action.fingerprint,
         writtenAt: nowIso(),
+        qoveryUpdatedAt: written.updatedAt,
       }).run();
     }),
   );

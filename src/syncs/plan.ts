@@ -42,7 +42,7 @@ const UNRESOLVED_WHY: Record<DesiredSecret["unresolved"][number]["reason"], stri
 };
 
 /** Rows the sync may write or delete: its own kind, defined at its own scope, plain values (no alias, override, file). */
-function isManaged(row: DestinationRow, target: DestinationTarget): boolean {
+export function isManaged(row: DestinationRow, target: DestinationTarget): boolean {
   return row.kind === target.kind && row.scope === SCOPE_LABEL[target.scope] && (row.variableType === null || row.variableType === "VALUE");
 }
 

@@ -29,7 +29,7 @@ export function syncConfig(record: SyncRecord): SyncConfig {
 }
 
 /** Both families at the target: the own kind to manage, the other kind to detect key collisions (shared namespace). */
-async function listDestination(qovery: QoveryClient, target: DestinationTarget): Promise<DestinationRow[]> {
+export async function listDestination(qovery: QoveryClient, target: DestinationTarget): Promise<DestinationRow[]> {
   const kinds: QoveryVariableKind[] = target.kind === "secret" ? ["secret", "variable"] : ["variable", "secret"];
   const lists = await Promise.all(kinds.map((kind) => qovery.listVariables({ ...target, kind })));
   return lists.flatMap((rows, i) => rows.map((row) => ({ ...row, kind: kinds[i]! })));

@@ -1,6 +1,6 @@
 /** The `secretSync` object of every response: Infisical's shape plus the product document's field names. */
 import type { SyncRecord } from "./repository";
-import type { QoveryDestinationConfig, QoverySyncOptions } from "./types";
+import type { DriftReport, QoveryDestinationConfig, QoverySyncOptions } from "./types";
 
 export function publicSync({ sync, connection, environment, folder }: SyncRecord) {
   const syncOptions = JSON.parse(sync.syncOptionsJson) as QoverySyncOptions;
@@ -34,6 +34,8 @@ export function publicSync({ sync, connection, environment, folder }: SyncRecord
     environment: environment ? { slug: environment.slug, name: environment.name, id: environment.id } : null,
     folder: folder ? { id: folder.id, path: folder.path } : null,
     secretPath: sync.secretPath,
+    driftStatus: sync.driftStatus,
+    lastDriftCheckAt: sync.lastDriftCheckAt,
     destination: "qovery" as const,
     destinationConfig: JSON.parse(sync.destinationConfigJson) as QoveryDestinationConfig,
   };
@@ -46,4 +48,12 @@ export function destinationTarget(config: QoveryDestinationConfig) {
   return config.environmentId
     ? { scope: "environment" as const, parentId: config.environmentId, kind: config.variableType }
     : { scope: "project" as const, parentId: config.projectId, kind: config.variableType };
+}
+
+export function driftReportOf(sync: SyncRecord["sync"]): { driftStatus: string | null; lastDriftCheckAt: string | null; report: DriftReport | null } {
+  return {
+    driftStatus: sync.driftStatus,
+    lastDriftCheckAt: sync.lastDriftCheckAt,
+    report: sync.driftReportJson ? (JSON.parse(sync.driftReportJson) as DriftReport) : null,
+  };
 }

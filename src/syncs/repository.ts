@@ -159,6 +159,7 @@ export function recordLedgerWrite(db: Db, entry: LedgerEntry) {
         qoveryId: entry.qoveryId,
         fingerprint: entry.fingerprint,
         writtenAt: entry.writtenAt,
+        qoveryUpdatedAt: entry.qoveryUpdatedAt,
       },
       setWhere: eq(syncLedger.syncId, entry.syncId),
     });
@@ -173,6 +174,21 @@ export function forgetLedgerEntry(db: Db, syncId: string, place: { scope: string
         eq(syncLedger.scope, place.scope as "project"),
         eq(syncLedger.parentId, place.parentId),
         eq(syncLedger.destinationKey, place.destinationKey),
+      ),
+    );
+}
+
+/** The next run rewrites the key: its row was changed in Qovery by someone else. */
+export function invalidateFingerprint(db: Db, syncId: string, target: DestinationTarget, destinationKey: string) {
+  return db
+    .update(syncLedger)
+    .set({ fingerprint: "invalidated" })
+    .where(
+      and(
+        eq(syncLedger.syncId, syncId),
+        eq(syncLedger.scope, target.scope),
+        eq(syncLedger.parentId, target.parentId),
+        eq(syncLedger.destinationKey, destinationKey),
       ),
     );
 }

@@ -11,6 +11,7 @@ import type { KeyRing } from "../lib/crypto";
 import type { Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { QoveryAuthError, QoveryError, QoveryForbiddenError, QoveryNotFoundError, QoveryRateLimitError, QoveryValidationError } from "../qovery/errors";
+import type { JobOutcome } from "../queue/messages";
 import { applyPlan, type ApplyResult } from "./apply";
 import type { EngineSettings } from "./engine-settings";
 import { prepareSyncPlan } from "./prepare";
@@ -18,10 +19,6 @@ import * as repo from "./repository";
 import { formatSyncMessage, summarizeFailures } from "./sync-message";
 import type { KeyResult, Plan, RunKind } from "./types";
 
-export type JobOutcome =
-  | { kind: "done" }
-  /** send the same job again after `delaySeconds` (busy sync, continuation, transient failure) */
-  | { kind: "requeue"; delaySeconds: number };
 
 export interface RunnerDeps {
   db: Db;
@@ -124,6 +121,7 @@ export async function processSyncRun(deps: RunnerDeps, job: { syncId: string; ru
           [columns.jobId]: run.id,
           ...(status === "succeeded" ? { [columns.at]: finishedAt } : {}),
           ...(run.kind === "remove" ? { deleteAfterRemove: false } : {}),
+          ...(run.kind === "sync" ? { consecutiveFailures: status === "succeeded" ? 0 : record.sync.consecutiveFailures + 1 } : {}),
         })
         .where(repo.syncIdIs(run.syncId)),
       repo.releaseLease(db, lease),

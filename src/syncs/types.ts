@@ -66,6 +66,8 @@ export interface LedgerEntry {
   qoveryId: string;
   fingerprint: string;
   writtenAt: string;
+  /** Qovery's `updated_at` of the row right after our write: a later one means someone else edited it */
+  qoveryUpdatedAt: string | null;
 }
 
 export type PlanAction =
@@ -95,4 +97,16 @@ export interface KeyResult {
   /** QoveryErrorKind or a local class (validation, held-back, conflict) */
   errorClass?: string;
   message?: string;
+}
+
+export type DriftKind = "missing" | "recreated" | "value-changed" | "edited-elsewhere" | "unmanaged";
+
+export interface DriftItem {
+  key: string;
+  kind: DriftKind;
+}
+
+export interface DriftReport {
+  checkedAt: string;
+  items: DriftItem[];
 }

@@ -10,7 +10,8 @@ import { loadKeyRing } from "../../src/lib/crypto";
 import { createLogger } from "../../src/lib/logger";
 import { engineSettings, type EngineSettings } from "../../src/syncs/engine-settings";
 import { acquireLease, findSyncRecord, getRun, newRun, syncRunsTable } from "../../src/syncs/repository";
-import { processSyncRun, retryDelaySeconds, type JobOutcome } from "../../src/syncs/runner";
+import type { JobOutcome } from "../../src/queue/messages";
+import { processSyncRun, retryDelaySeconds } from "../../src/syncs/runner";
 import { createSync, qoveryValues, syncFixture } from "../helpers/sync-fixtures";
 
 const db = createDb(env.DB);

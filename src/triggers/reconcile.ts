@@ -1,0 +1,150 @@
+/**
+ * Cron reconciliation. The scheduled handler only fans work out to the queue (`fanOutReconciliation`); each sync's
+ * drift check runs as its own job (`checkDrift`). Everything here is idempotent, so late or overlapping cron runs
+ * are harmless: drift checks skip syncs checked moments ago, re-sent run jobs meet the lease and finished-run checks,
+ * and retries join a waiting run.
+ */
+import { and, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import { qoveryAs } from "../connections/service";
+import { createQoveryClient } from "../qovery/client";
+import { QoveryError } from "../qovery/errors";
+import { secretSyncs, syncRuns } from "../db/schema";
+import { fingerprint } from "../lib/crypto";
+import type { Logger } from "../lib/logger";
+import { nowIso } from "../lib/time";
+import type { JobQueue, QueueJob } from "../queue/messages";
+import { detectDrift } from "../syncs/drift";
+import type { EngineSettings } from "../syncs/engine-settings";
+import { listDestination, syncConfig } from "../syncs/prepare";
+import * as repo from "../syncs/repository";
+import { requestRun } from "../syncs/runs";
+import type { DriftReport } from "../syncs/types";
+import type { TriggerDeps } from "./auto-sync";
+
+/** A drift check is skipped when the previous one is more recent than this (cron runs may overlap or bunch up). */
+const DRIFT_CHECK_MIN_INTERVAL_MS = 60_000;
+/** Runs left pending this long without being picked up get their job re-sent (a lost or failed send). */
+const PENDING_RESEND_AFTER_MS = 10 * 60_000;
+
+/** Waits before cron retries a failed auto-sync sync: 5, 15, 60 minutes, then hourly. */
+export function failedRetryDelayMs(consecutiveFailures: number): number {
+  const minutes = [5, 15, 60][consecutiveFailures - 1] ?? 60;
+  return minutes * 60_000;
+}
+
+async function sendAll(queue: JobQueue, jobs: QueueJob[]) {
+  for (let i = 0; i < jobs.length; i += 100) await queue.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body })));
+}
+
+export interface FanOutReport {
+  driftChecks: number;
+  resentRuns: number;
+  retries: number;
+}
+
+export async function fanOutReconciliation(deps: TriggerDeps, now = Date.now()): Promise<FanOutReport> {
+  const { db, queue } = deps;
+  const nowText = new Date(now).toISOString();
+
+  const enabled = await db.select().from(secretSyncs).where(and(eq(secretSyncs.isEnabled, true), isNotNull(secretSyncs.folderId))).all();
+  const dueForDriftCheck = enabled.filter((s) => !s.lastDriftCheckAt || now - Date.parse(s.lastDriftCheckAt) >= DRIFT_CHECK_MIN_INTERVAL_MS);
+
+  // Runs whose worker died (running, lease expired or gone) or whose job never arrived (pending for long).
+  const stuck = await db
+    .select({ id: syncRuns.id, syncId: syncRuns.syncId })
+    .from(syncRuns)
+    .innerJoin(secretSyncs, eq(secretSyncs.id, syncRuns.syncId))
+    .where(
+      or(
+        and(eq(syncRuns.status, "running"), or(sql`${secretSyncs.leaseRunId} is null`, lt(secretSyncs.leaseExpiresAt, nowText), sql`${secretSyncs.leaseRunId} <> ${syncRuns.id}`)),
+        and(eq(syncRuns.status, "pending"), lt(syncRuns.createdAt, new Date(now - PENDING_RESEND_AFTER_MS).toISOString())),
+      ),
+    )
+    .all();
+
+  await sendAll(queue, [
+    ...dueForDriftCheck.map((s): QueueJob => ({ type: "drift-check", syncId: s.id })),
+    ...stuck.map((r): QueueJob => ({ type: "sync-run", syncId: r.syncId, runId: r.id })),
+  ]);
+
+  const failed = enabled.filter((s) => s.isAutoSyncEnabled && s.syncStatus === "failed" && s.consecutiveFailures > 0 && s.lastSyncJobId);
+  const lastRuns = failed.length
+    ? await db.select({ id: syncRuns.id, finishedAt: syncRuns.finishedAt }).from(syncRuns).where(inArray(syncRuns.id, failed.map((s) => s.lastSyncJobId!))).all()
+    : [];
+  const finishedAt = new Map(lastRuns.map((r) => [r.id, r.finishedAt]));
+  let retries = 0;
+  for (const sync of failed) {
+    const finished = finishedAt.get(sync.lastSyncJobId!);
+    if (!finished || now - Date.parse(finished) < failedRetryDelayMs(sync.consecutiveFailures)) continue;
+    await requestRun(db, queue, sync, "sync", "retry");
+    retries++;
+  }
+  return { driftChecks: dueForDriftCheck.length, resentRuns: stuck.length, retries };
+}
+
+export interface DriftDeps extends TriggerDeps {
+  qoveryBaseUrl: string;
+  settings: EngineSettings;
+  log: Logger;
+}
+
+/**
+ * Lists the sync's Qovery rows (listing calls only) and compares them with its ledger. The report is recorded on the
+ * sync; secrets edited elsewhere get their ledger fingerprint cleared so the next run rewrites them; a sync with
+ * auto-sync on is then repaired by a normal run, the others are only reported.
+ */
+export async function checkDrift(deps: DriftDeps, syncId: string): Promise<DriftReport | null> {
+  const { db } = deps;
+  const record = await repo.findSyncRecord(db, syncId);
+  if (!record || !record.sync.isEnabled || !record.environment) return null;
+  const config = syncConfig(record);
+  const ring = await deps.keyRing();
+  const qovery = await qoveryAs(
+    { db, keyRing: deps.keyRing, qovery: (token) => createQoveryClient({ baseUrl: deps.qoveryBaseUrl, token, timeoutMs: deps.settings.qoveryTimeoutMs }) },
+    record.sync.connectionId,
+  );
+  let rows;
+  try {
+    rows = await listDestination(qovery, config.target);
+  } catch (error) {
+    // Not retried here: the next cron run checks again, and a failing token already fails the sync's runs.
+    if (error instanceof QoveryError) {
+      deps.log.warn("drift_check_failed", { syncId, kind: error.kind });
+      return null;
+    }
+    throw error;
+  }
+  const [ownLedger, foreignLedger] = await Promise.all([repo.ledgerOfSync(db, syncId), repo.foreignLedgerAt(db, syncId, config.target)]);
+  const ledger = ownLedger.filter((e) => e.scope === config.target.scope && e.parentId === config.target.parentId && e.kind === config.target.kind);
+  const matching = new Set<string>();
+  if (config.target.kind === "variable") {
+    for (const entry of ledger) {
+      const row = rows.find((r) => r.key === entry.destinationKey && r.id === entry.qoveryId);
+      const keyId = entry.fingerprint.split(":")[0]!;
+      if (row?.value != null && ring.fingerprintKeys.has(keyId) && (await fingerprint(ring, `${entry.destinationKey}\u0000${row.value}`, keyId)) === entry.fingerprint) {
+        matching.add(entry.destinationKey);
+      }
+    }
+  }
+  const items = detectDrift({
+    target: config.target,
+    rows,
+    ledger,
+    foreignKeys: new Set(foreignLedger.map((e) => e.destinationKey)),
+    keySchema: config.options.keySchema,
+    environmentSlug: record.environment.slug,
+    valueMatches: (entry) => matching.has(entry.destinationKey),
+  });
+  const report: DriftReport = { checkedAt: nowIso(), items };
+  const edited = items.filter((i) => i.kind === "edited-elsewhere" || i.kind === "value-changed").map((i) => i.key);
+  await db.batch([
+    db
+      .update(secretSyncs)
+      .set({ driftStatus: items.length ? "drifted" : "in-sync", lastDriftCheckAt: report.checkedAt, driftReportJson: JSON.stringify(report) })
+      .where(eq(secretSyncs.id, syncId)),
+    ...edited.map((key) => repo.invalidateFingerprint(db, syncId, config.target, key)),
+  ]);
+  if (items.length && record.sync.isAutoSyncEnabled) await requestRun(db, deps.queue, record.sync, "sync", "cron");
+  deps.log.info("drift_checked", { syncId, drifted: items.length });
+  return report;
+}
