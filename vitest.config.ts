@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { createQoverySimulator } from "./simulator/index.ts";
+import { createRecordingReceiver, RECEIVER_HOST } from "./test/support/recording-receiver.ts";
 
 const migrationsDir = fileURLToPath(new URL("./migrations", import.meta.url));
 
@@ -16,6 +17,8 @@ process.env.ADMIN_TOKEN = TEST_ADMIN_TOKEN;
 // workerd do not reach outboundService, so held responses ("hang", "timeout-after-commit") are released after a
 // second instead of lingering until the run ends.
 const qoverySimulator = createQoverySimulator({ maxHoldMs: 1_000 });
+// Outbound webhook notifications to host `receiver.test` are recorded in memory instead (see the file).
+const recordingReceiver = createRecordingReceiver();
 export default defineConfig(async () => ({
   plugins: [
     cloudflareTest({
@@ -31,9 +34,12 @@ export default defineConfig(async () => ({
           SYNC_QOVERY_TIMEOUT_MS: "400",
           SYNC_RETRY_BASE_SECONDS: "1",
           AUTO_SYNC_DEBOUNCE_SECONDS: "1",
+          WEBHOOK_RETRY_BASE_SECONDS: "1",
         },
-        // Every outbound fetch made inside workerd (by tests or the Worker) lands in the simulator, whatever the host.
-        outboundService: (request: Request) => qoverySimulator.fetch(request),
+        // Every outbound fetch made inside workerd (by tests or the Worker) lands in the simulator, whatever the host,
+        // except webhook notifications to the recording receiver's host.
+        outboundService: (request: Request) =>
+          new URL(request.url).hostname === RECEIVER_HOST ? recordingReceiver.fetch(request) : qoverySimulator.fetch(request),
         // Deliver queued sync jobs at once, so tests observe the real consumer without waiting out batch timeouts.
         queueConsumers: { "secret-sync-jobs": { maxBatchTimeout: 0.05 }, "secret-sync-jobs-dlq": { maxBatchTimeout: 0.05 } },
       },

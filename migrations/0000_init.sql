@@ -274,4 +274,58 @@ CREATE TABLE `sync_runs` (
 );
 --> statement-breakpoint
 CREATE INDEX `sync_runs_sync` ON `sync_runs` (`sync_id`,`created_at`);--> statement-breakpoint
-CREATE UNIQUE INDEX `sync_runs_one_pending` ON `sync_runs` (`sync_id`,`kind`) WHERE status = 'pending';
+CREATE UNIQUE INDEX `sync_runs_one_pending` ON `sync_runs` (`sync_id`,`kind`) WHERE status = 'pending';--> statement-breakpoint
+CREATE TABLE `webhook_deliveries` (
+	`id` text PRIMARY KEY NOT NULL,
+	`subscription_id` text NOT NULL,
+	`event_type` text NOT NULL,
+	`sync_id` text NOT NULL,
+	`run_id` text,
+	`status` text NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`last_status_code` integer,
+	`last_error` text,
+	`next_attempt_at` text,
+	`created_at` text NOT NULL,
+	`updated_at` text NOT NULL,
+	FOREIGN KEY (`subscription_id`) REFERENCES `webhook_subscriptions`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `webhook_deliveries_subscription` ON `webhook_deliveries` (`subscription_id`,`created_at`);--> statement-breakpoint
+CREATE TABLE `webhook_endpoints` (
+	`id` text PRIMARY KEY NOT NULL,
+	`project_id` text NOT NULL,
+	`name` text NOT NULL,
+	`secret_ciphertext` text NOT NULL,
+	`previous_secret_ciphertext` text,
+	`previous_secret_expires_at` text,
+	`rotated_at` text,
+	`last_received_at` text,
+	`created_at` text NOT NULL,
+	`updated_at` text NOT NULL,
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `webhook_endpoints_project_name` ON `webhook_endpoints` (`project_id`,`name`);--> statement-breakpoint
+CREATE TABLE `webhook_receipts` (
+	`endpoint_id` text NOT NULL,
+	`message_id` text NOT NULL,
+	`timestamp` integer NOT NULL,
+	`received_at` text NOT NULL,
+	FOREIGN KEY (`endpoint_id`) REFERENCES `webhook_endpoints`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `webhook_receipts_endpoint_message` ON `webhook_receipts` (`endpoint_id`,`message_id`);--> statement-breakpoint
+CREATE INDEX `webhook_receipts_timestamp` ON `webhook_receipts` (`timestamp`);--> statement-breakpoint
+CREATE TABLE `webhook_subscriptions` (
+	`id` text PRIMARY KEY NOT NULL,
+	`project_id` text NOT NULL,
+	`url` text NOT NULL,
+	`events_json` text NOT NULL,
+	`secret_ciphertext` text NOT NULL,
+	`created_at` text NOT NULL,
+	`updated_at` text NOT NULL,
+	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `webhook_subscriptions_project` ON `webhook_subscriptions` (`project_id`);

@@ -80,7 +80,11 @@ const { created, vars } = ensureDevVars();
 run(["d1", "migrations", "apply", "DB", "--local"]);
 
 if (!realQovery) start(["dev", "-c", "simulator/wrangler.toml", "--port", simulatorPort, "--inspector-port", "9230"], "Qovery simulator");
-start(["dev", "--port", apiPort, "--inspector-port", "9229", "--test-scheduled", "--var", `QOVERY_API_URL:${qoveryUrl}`], "API");
+// Local notification receivers (http://localhost:…) are allowed in development only.
+start(
+  ["dev", "--port", apiPort, "--inspector-port", "9229", "--test-scheduled", "--var", `QOVERY_API_URL:${qoveryUrl}`, "--var", "ALLOW_HTTP_LOCALHOST_WEBHOOKS:true"],
+  "API",
+);
 
 await waitFor(`http://localhost:${apiPort}/api/openapi.json`, "API");
 let simulatorInfo = null;

@@ -80,6 +80,6 @@ export function clearSessionCookie(c: Context): void {
   deleteCookie(c, name, { path: "/", secure, httpOnly: true, sameSite: "Strict" });
 }
 
-export function csrfMatches(session: ConsoleSession, submitted: unknown): Promise<boolean> {
-  return typeof submitted === "string" && submitted ? timingSafeEqualStrings(session.csrf, submitted) : Promise.resolve(false);
+export function csrfMatches(expected: string, submitted: unknown): Promise<boolean> {
+  return typeof submitted === "string" && submitted ? timingSafeEqualStrings(expected, submitted) : Promise.resolve(false);
 }

@@ -7,7 +7,9 @@ import { loadKeyRing } from "../lib/crypto";
 import { createLogger, type Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { runDueAutoSync, triggerDeps } from "../triggers/auto-sync";
+import { deliverNotification } from "../triggers/notifications";
 import { checkDrift } from "../triggers/reconcile";
+import { webhookSettings } from "../triggers/webhook-settings";
 import { engineSettings } from "../syncs/engine-settings";
 import * as repo from "../syncs/repository";
 import { processSyncRun } from "../syncs/runner";
@@ -31,6 +33,8 @@ async function handleJob(job: QueueJob, env: Env, log: Logger): Promise<JobOutco
     case "drift-check":
       await checkDrift({ ...triggerDeps(env), qoveryBaseUrl: env.QOVERY_API_URL, settings: engineSettings(env), log }, job.syncId);
       return DONE;
+    case "notification":
+      return deliverNotification({ db: createDb(env.DB), keyRing: () => loadKeyRing(env.ENCRYPTION_KEY), settings: webhookSettings(env), log }, job);
   }
 }
 

@@ -1,4 +1,6 @@
 /** Messages on the `secret-sync-jobs` queue. They carry ids only, never secret values. */
+import type { SyncEvent } from "../triggers/notifications";
+
 export interface SyncRunJob {
   type: "sync-run";
   syncId: string;
@@ -17,7 +19,16 @@ export interface DriftCheckJob {
   syncId: string;
 }
 
-export type QueueJob = SyncRunJob | AutoSyncJob | DriftCheckJob;
+/** One sync event for one webhook subscription (ids, names, counts and the run message; never values). */
+export interface NotificationJob {
+  type: "notification";
+  subscriptionId: string;
+  /** the delivery row, whose id is the `webhook-id` reused by every retry */
+  deliveryId: string;
+  event: SyncEvent;
+}
+
+export type QueueJob = SyncRunJob | AutoSyncJob | DriftCheckJob | NotificationJob;
 
 export type JobQueue = Queue<QueueJob>;
 

@@ -13,6 +13,7 @@ import { registerProjectRoutes } from "./projects";
 import { registerSecretImportRoutes } from "./secret-imports";
 import { registerSecretRoutes } from "./secrets";
 import { registerSecretSyncRoutes } from "./secret-syncs";
+import { registerWebhookRoutes } from "./webhooks";
 
 /** Every HTTP resource, one line each. */
 export function registerRoutes(app: Hono<AppEnv>) {
@@ -26,6 +27,7 @@ export function registerRoutes(app: Hono<AppEnv>) {
   registerSecretRoutes(app);
   registerSecretImportRoutes(app);
   registerSecretSyncRoutes(app);
+  registerWebhookRoutes(app);
   registerAuditLogRoutes(app);
   registerAdminRoutes(app);
   registerDocsRoutes(app);

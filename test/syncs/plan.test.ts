@@ -30,6 +30,7 @@ function entry(key: string, options: Partial<LedgerEntry> & { at?: DestinationTa
   const { at = ENV_SECRETS, ...rest } = options;
   return {
     syncId: "sync-a",
+    qoveryUpdatedAt: null,
     destinationKey: key,
     sourceKey: key,
     scope: at.scope,

@@ -1,6 +1,6 @@
 /** Cron reconciliation: the scheduled handler fans out, drift checks run on the real queue, repairs are normal runs. */
 import { env } from "cloudflare:workers";
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { failedRetryDelayMs } from "../../src/triggers/reconcile";
@@ -8,9 +8,7 @@ import { api } from "../helpers/api";
 import { createSync, getSync, qoveryValues, syncFixture, waitForRun, type SyncFixture } from "../helpers/sync-fixtures";
 
 async function runCron(at = Date.now()) {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "*/10 * * * *" }), env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled(createScheduledController({ scheduledTime: at, cron: "*/10 * * * *" }), env);
 }
 
 /** Runs the cron and waits until this sync's drift check has been recorded. */

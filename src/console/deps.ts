@@ -1,0 +1,22 @@
+/** The service dependencies the API routes build, built the same way for the console. */
+import { interactiveQoveryClients } from "../connections/qovery-access";
+import type { ConnectionServiceDeps } from "../connections/service";
+import { createDb } from "../db/client";
+import { loadKeyRing } from "../lib/crypto";
+import type { JobQueue } from "../queue/messages";
+import { createStoreContext, type StoreContext } from "../store/context";
+import type { SyncServiceDeps } from "../syncs/service";
+import type { ConsoleContext } from "./context";
+
+export function connectionDeps(c: ConsoleContext): ConnectionServiceDeps {
+  return { db: createDb(c.env.DB), keyRing: () => loadKeyRing(c.env.ENCRYPTION_KEY), qovery: interactiveQoveryClients(c.env.QOVERY_API_URL) };
+}
+
+export function syncDeps(c: ConsoleContext): SyncServiceDeps {
+  return { ...connectionDeps(c), queue: c.env.SYNC_QUEUE as JobQueue };
+}
+
+/** A store context acting as the signed-in caller, so writes are attributed to them and trigger auto-sync. */
+export const storeAs = (c: ConsoleContext): StoreContext => createStoreContext(c.env, c.get("auth"));
+
+export const dbOf = (c: ConsoleContext) => createDb(c.env.DB);

@@ -1,0 +1,83 @@
+import type { Child, FC } from "hono/jsx";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AuthContext } from "../../auth/context";
+import { consoleAssets, type ConsoleAssets } from "../assets";
+import type { ConsoleContext } from "../context";
+import { CsrfField } from "./components";
+
+export const PRODUCT_NAME = "Secret Sync";
+
+interface LayoutProps {
+  title: string;
+  assets: ConsoleAssets;
+  nonce: string | undefined;
+  /** the signed-in caller; absent on the sign-in page */
+  auth?: AuthContext;
+  csrf?: string;
+  children: Child;
+}
+
+const describeActor = (auth: AuthContext) => (auth.actorType === "admin" ? "admin token" : `${auth.actorType === "identity" ? "identity" : "token"} “${auth.actorName}”`);
+
+const Layout: FC<LayoutProps> = ({ title, assets, nonce, auth, csrf, children }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <meta name="referrer" content="same-origin" />
+      <title>{`${title} · ${PRODUCT_NAME}`}</title>
+      <link rel="stylesheet" href={assets.style.path} integrity={assets.style.integrity} />
+      <script src={assets.script.path} integrity={assets.script.integrity} nonce={nonce} defer></script>
+    </head>
+    <body>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href="/">
+          {PRODUCT_NAME}
+        </a>
+        {auth ? (
+          <>
+            <nav aria-label="Main">
+              <ul>
+                <li>
+                  <a href="/projects">Projects</a>
+                </li>
+                <li>
+                  <a href="/api/docs">API docs</a>
+                </li>
+              </ul>
+            </nav>
+            <div class="who">
+              <span>
+                Signed in with the <span class="hide-narrow">{describeActor(auth)}</span>
+              </span>
+              <form method="post" action="/sign-out">
+                <CsrfField token={csrf ?? ""} />
+                <button type="submit" class="secondary">
+                  Sign out
+                </button>
+              </form>
+            </div>
+          </>
+        ) : null}
+      </header>
+      <main id="main" tabindex={-1}>
+        {children}
+      </main>
+    </body>
+  </html>
+);
+
+/** Renders a full console page for the current caller. */
+export async function renderPage(c: ConsoleContext, title: string, body: Child, status: ContentfulStatusCode = 200): Promise<Response> {
+  const assets = await consoleAssets();
+  const signedIn = c.get("csrf") !== undefined && c.get("auth") !== undefined;
+  return c.html(
+    <Layout title={title} assets={assets} nonce={c.get("secureHeadersNonce")} auth={signedIn ? c.get("auth") : undefined} csrf={c.get("csrf")}>
+      {body}
+    </Layout>,
+    status,
+  );
+}

@@ -1,0 +1,237 @@
+/**
+ * Outbound notifications: per-project webhook subscriptions receive sync events (`sync.succeeded`, `sync.failed`,
+ * `sync.drift_detected`, `sync.removed`) signed the Standard Webhooks way, through the queue, with retries.
+ *
+ * `publishSyncEvent` records one delivery per matching subscription and queues it; the delivery's id is the
+ * message's `webhook-id`, reused by every retry, so receivers can deduplicate. Each attempt is signed with its own
+ * `webhook-timestamp` (a retry an hour later is still fresh). Events carry ids, names, counts and the run message:
+ * never secret values.
+ */
+import { and, desc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { chunkRows, runBatch, type Db } from "../db/client";
+import { webhookSubscriptionSecretAad } from "../db/encrypted-columns";
+import { webhookDeliveries, webhookSubscriptions } from "../db/schema";
+import { decryptField, encryptField, type KeyRing } from "../lib/crypto";
+import { conflict, notFound, validationFailure } from "../lib/errors";
+import type { Logger } from "../lib/logger";
+import { addSeconds, nowIso } from "../lib/time";
+import type { JobOutcome, JobQueue, NotificationJob } from "../queue/messages";
+import { getProjectRow } from "../store/projects";
+import type { WebhookSettings } from "./webhook-settings";
+import { generateWebhookSecret, webhookHeaders } from "./webhook-signature";
+
+export const SYNC_EVENT_TYPES = ["sync.succeeded", "sync.failed", "sync.drift_detected", "sync.removed"] as const;
+export type SyncEventType = (typeof SYNC_EVENT_TYPES)[number];
+
+export interface SyncEvent {
+  type: SyncEventType;
+  projectId: string;
+  syncId: string;
+  syncName: string;
+  runId?: string;
+  counts?: Record<string, number>;
+  message?: string | null;
+  occurredAt: string;
+}
+
+export const MAX_SUBSCRIPTIONS_PER_PROJECT = 25;
+const MAX_URL_LENGTH = 2048;
+const MAX_MESSAGE_LENGTH = 2000;
+const MAX_RETRY_DELAY_SECONDS = 3600;
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+export const eventsSchema = z
+  .array(z.enum(SYNC_EVENT_TYPES, { error: `event must be one of: ${SYNC_EVENT_TYPES.join(", ")}` }), { error: "events is required" })
+  .min(1, "at least one event is required")
+  .transform((events) => [...new Set(events)].sort() as SyncEventType[]);
+
+/** Why a subscription URL is refused, or null when it is acceptable. */
+export function subscriptionUrlProblem(raw: string, allowHttpLocalhost: boolean): string | null {
+  if (raw.length > MAX_URL_LENGTH) return `url must be at most ${MAX_URL_LENGTH} characters`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "url must be an absolute URL";
+  }
+  if (url.username || url.password) return "url must not contain credentials";
+  if (url.protocol === "https:" && url.hostname) return null;
+  if (allowHttpLocalhost && url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname)) return null;
+  return allowHttpLocalhost ? "url must use https (or http://localhost / http://127.0.0.1 in development)" : "url must use https";
+}
+
+export type WebhookSubscriptionRow = typeof webhookSubscriptions.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+
+export function publicSubscription(row: WebhookSubscriptionRow) {
+  return { id: row.id, projectId: row.projectId, url: row.url, events: JSON.parse(row.eventsJson) as SyncEventType[], createdAt: row.createdAt, updatedAt: row.updatedAt };
+}
+
+export function publicDelivery(row: WebhookDeliveryRow) {
+  const { subscriptionId, ...rest } = row;
+  return { ...rest, webhookId: row.id, subscriptionId };
+}
+
+export async function createSubscription(db: Db, ring: KeyRing, settings: WebhookSettings, input: { projectId: string; url: string; events: SyncEventType[] }) {
+  const problem = subscriptionUrlProblem(input.url, settings.allowHttpLocalhost);
+  if (problem) throw validationFailure([{ code: "custom", path: ["url"], message: problem }]);
+  await getProjectRow(db, input.projectId);
+  const existing = await db.select({ id: webhookSubscriptions.id }).from(webhookSubscriptions).where(eq(webhookSubscriptions.projectId, input.projectId)).all();
+  if (existing.length >= MAX_SUBSCRIPTIONS_PER_PROJECT) throw conflict(`A project can have at most ${MAX_SUBSCRIPTIONS_PER_PROJECT} webhook subscriptions`);
+  const id = crypto.randomUUID();
+  const secret = generateWebhookSecret();
+  const now = nowIso();
+  const row: WebhookSubscriptionRow = {
+    id,
+    projectId: input.projectId,
+    url: new URL(input.url).toString(),
+    eventsJson: JSON.stringify(input.events),
+    secretCiphertext: await encryptField(ring, secret, webhookSubscriptionSecretAad(id)),
+    createdAt: now,
+    updatedAt: now,
+  };
+  await db.insert(webhookSubscriptions).values(row);
+  return { subscription: publicSubscription(row), secret };
+}
+
+export async function listSubscriptions(db: Db, projectId: string) {
+  await getProjectRow(db, projectId);
+  const rows = await db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.projectId, projectId)).orderBy(webhookSubscriptions.createdAt).all();
+  return rows.map(publicSubscription);
+}
+
+export async function getSubscriptionRow(db: Db, subscriptionId: string) {
+  const row = await db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, subscriptionId)).get();
+  if (!row) throw notFound(`Webhook subscription with ID '${subscriptionId}' not found`);
+  return row;
+}
+
+export async function deleteSubscription(db: Db, row: WebhookSubscriptionRow) {
+  // pending deliveries go with it (cascade); their queued jobs find nothing and stop
+  await db.delete(webhookSubscriptions).where(eq(webhookSubscriptions.id, row.id));
+  return publicSubscription(row);
+}
+
+export async function listDeliveries(db: Db, subscriptionId: string, limit = 50) {
+  const rows = await db
+    .select()
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.subscriptionId, subscriptionId))
+    .orderBy(desc(webhookDeliveries.createdAt))
+    .limit(limit)
+    .all();
+  return rows.map(publicDelivery);
+}
+
+/**
+ * Queues the event for every subscription of its project that listens to its type. Returns how many deliveries
+ * were queued. Called by the sync runner and the drift check; never throws for a project without subscriptions.
+ */
+export async function publishSyncEvent(deps: { db: Db; queue: JobQueue }, event: SyncEvent): Promise<number> {
+  const subscriptions = await deps.db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.projectId, event.projectId)).all();
+  const listening = subscriptions.filter((s) => (JSON.parse(s.eventsJson) as string[]).includes(event.type));
+  if (!listening.length) return 0;
+  const trimmed: SyncEvent = { ...event, message: event.message == null ? event.message : event.message.slice(0, MAX_MESSAGE_LENGTH) };
+  const now = nowIso();
+  const rows: WebhookDeliveryRow[] = listening.map((s) => ({
+    id: `msg_${crypto.randomUUID().replace(/-/g, "")}`,
+    subscriptionId: s.id,
+    eventType: event.type,
+    syncId: event.syncId,
+    runId: event.runId ?? null,
+    status: "pending",
+    attempts: 0,
+    lastStatusCode: null,
+    lastError: null,
+    nextAttemptAt: now,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  await runBatch(deps.db, chunkRows(rows, 12).map((part) => deps.db.insert(webhookDeliveries).values(part)));
+  const jobs: NotificationJob[] = rows.map((r) => ({ type: "notification", subscriptionId: r.subscriptionId, deliveryId: r.id, event: trimmed }));
+  for (let i = 0; i < jobs.length; i += 100) await deps.queue.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body })));
+  return jobs.length;
+}
+
+/** The JSON body of an event, Standard Webhooks style: `{type, timestamp, data}`. Same bytes on every retry. */
+export function notificationBody(event: SyncEvent): string {
+  return JSON.stringify({
+    type: event.type,
+    timestamp: event.occurredAt,
+    data: {
+      projectId: event.projectId,
+      syncId: event.syncId,
+      syncName: event.syncName,
+      runId: event.runId ?? null,
+      counts: event.counts ?? null,
+      message: event.message ?? null,
+    },
+  });
+}
+
+export interface DeliveryDeps {
+  db: Db;
+  keyRing: () => Promise<KeyRing>;
+  settings: WebhookSettings;
+  log: Logger;
+  fetch?: (request: Request) => Promise<Response>;
+}
+
+export const retryDelaySeconds = (settings: WebhookSettings, attempt: number) =>
+  Math.min(settings.retryBaseSeconds * 2 ** Math.max(0, attempt - 1), MAX_RETRY_DELAY_SECONDS);
+
+/** One delivery attempt: POST, record the outcome, and ask for a later retry while attempts remain. */
+export async function deliverNotification(deps: DeliveryDeps, job: NotificationJob): Promise<JobOutcome> {
+  const { db, settings } = deps;
+  const delivery = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, job.deliveryId)).get();
+  if (!delivery || delivery.status !== "pending") return { kind: "done" };
+  const subscription = await db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, job.subscriptionId)).get();
+  if (!subscription) return { kind: "done" };
+
+  const secret = await decryptField(await deps.keyRing(), subscription.secretCiphertext, webhookSubscriptionSecretAad(subscription.id));
+  const body = notificationBody(job.event);
+  const headers = await webhookHeaders(secret, delivery.id, body);
+  const attempt = delivery.attempts + 1;
+  let statusCode: number | null = null;
+  let error: string | null = null;
+  try {
+    const request = new Request(subscription.url, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json", "user-agent": "qovery-secret-sync-webhooks/1" },
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(settings.deliveryTimeoutMs),
+    });
+    const response = await (deps.fetch ?? fetch)(request);
+    statusCode = response.status;
+    await response.body?.cancel().catch(() => undefined);
+    if (statusCode < 200 || statusCode > 299) error = `receiver answered ${statusCode}`;
+  } catch (err) {
+    const name = (err as Error).name;
+    error = name === "TimeoutError" || name === "AbortError" ? `no answer within ${settings.deliveryTimeoutMs} ms` : `request failed: ${(err as Error).message.slice(0, 200)}`;
+  }
+
+  const now = nowIso();
+  const stillCurrent = and(eq(webhookDeliveries.id, delivery.id), eq(webhookDeliveries.attempts, delivery.attempts));
+  if (!error) {
+    await db.update(webhookDeliveries).set({ status: "succeeded", attempts: attempt, lastStatusCode: statusCode, lastError: null, nextAttemptAt: null, updatedAt: now }).where(stillCurrent);
+    return { kind: "done" };
+  }
+  const log = { deliveryId: delivery.id, subscriptionId: subscription.id, event: job.event.type, attempt, statusCode };
+  if (attempt >= settings.maxAttempts) {
+    await db.update(webhookDeliveries).set({ status: "failed", attempts: attempt, lastStatusCode: statusCode, lastError: error, nextAttemptAt: null, updatedAt: now }).where(stillCurrent);
+    deps.log.warn("webhook_delivery_failed", log);
+    return { kind: "done" };
+  }
+  const delaySeconds = retryDelaySeconds(settings, attempt);
+  const recorded = await db
+    .update(webhookDeliveries)
+    .set({ attempts: attempt, lastStatusCode: statusCode, lastError: error, nextAttemptAt: addSeconds(now, delaySeconds), updatedAt: now })
+    .where(stillCurrent)
+    .run();
+  // a duplicate queue delivery of the same job already recorded this attempt and scheduled the retry
+  if (!recorded.meta.changes) return { kind: "done" };
+  deps.log.info("webhook_delivery_retry", { ...log, delaySeconds });
+  return { kind: "requeue", delaySeconds };
+}
