@@ -1,9 +1,9 @@
 /** D1 access for secret syncs, their runs, their ledger and their lease. No policy here: only named queries. */
-import { and, asc, desc, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, ne, sql } from "drizzle-orm";
 import { runBatch, type Db } from "../db/client";
 import { appConnections, environments, folders, secretSyncs, syncLedger, syncRuns } from "../db/schema";
 import { nowIso } from "../lib/time";
-import type { DestinationTarget, KeyResult, LedgerEntry, RunKind, RunTrigger, SyncStatus } from "./types";
+import type { DestinationTarget, KeyResult, LedgerEntry, RunKind, RunTrigger } from "./types";
 
 export type SyncRow = typeof secretSyncs.$inferSelect;
 export type RunRow = typeof syncRuns.$inferSelect;
@@ -46,11 +46,6 @@ export async function listSyncRecords(db: Db, projectId: string): Promise<SyncRe
   return selectSyncRecords(db).where(eq(secretSyncs.projectId, projectId)).orderBy(asc(secretSyncs.createdAt)).all();
 }
 
-export async function syncsUsingFolders(db: Db, folderIds: string[]): Promise<SyncRow[]> {
-  if (!folderIds.length) return [];
-  return db.select().from(secretSyncs).where(inArray(secretSyncs.folderId, folderIds)).all();
-}
-
 export async function syncNameTaken(db: Db, projectId: string, name: string, exceptId?: string): Promise<boolean> {
   const row = await db
     .select({ id: secretSyncs.id })
@@ -72,7 +67,7 @@ export async function deleteSync(db: Db, syncId: string): Promise<void> {
   await db.delete(secretSyncs).where(eq(secretSyncs.id, syncId));
 }
 
-export async function syncsWithDestination(db: Db, projectId: string): Promise<SyncRow[]> {
+export async function syncsOfProject(db: Db, projectId: string): Promise<SyncRow[]> {
   return db.select().from(secretSyncs).where(eq(secretSyncs.projectId, projectId)).all();
 }
 
@@ -249,7 +244,6 @@ export const statusColumns = (kind: RunKind) =>
     ? ({ status: "syncStatus", jobId: "lastSyncJobId", message: "lastSyncMessage", at: "lastSyncedAt" } as const)
     : ({ status: "removeStatus", jobId: "lastRemoveJobId", message: "lastRemoveMessage", at: "lastRemovedAt" } as const);
 
-export type { SyncStatus };
 
 /** For callers that compose their own batched status updates. */
 export const syncRunsTable = syncRuns;

@@ -141,8 +141,10 @@ export async function processSyncRun(deps: RunnerDeps, job: { syncId: string; ru
         .update(repo.secretSyncsTable)
         .set({ [columns.status]: "pending", [columns.message]: formatSyncMessage({ message: `Retrying in ${delaySeconds} s (attempt ${attempt} of ${settings.maxAttempts})`, error: reason }) })
         .where(repo.syncIdIs(run.syncId)),
-      repo.releaseLease(db, lease),
     ]);
+    // The run keeps its lease through the wait: other runs would meet the same Qovery trouble, and the cron must not
+    // mistake the waiting run for a crashed one.
+    await repo.renewLease(db, lease, delaySeconds + settings.leaseSeconds);
     log.warn("sync_run_retry", { delaySeconds, attempt });
     return { kind: "requeue", delaySeconds } satisfies JobOutcome;
   };

@@ -231,7 +231,7 @@ export async function findDuplicateDestination(db: Db, projectId: string, config
     other.projectId === config.projectId &&
     (other.environmentId ?? null) === (config.environmentId ?? null) &&
     other.variableType === config.variableType;
-  const syncs = await repo.syncsWithDestination(db, projectId);
+  const syncs = await repo.syncsOfProject(db, projectId);
   const duplicate = syncs.find((s) => s.id !== excludeSyncId && same(JSON.parse(s.destinationConfigJson) as QoveryDestinationConfig));
   return duplicate ? { hasDuplicate: true, duplicateProjectId: duplicate.projectId } : { hasDuplicate: false };
 }
