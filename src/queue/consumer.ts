@@ -7,14 +7,14 @@ import { loadKeyRing } from "../lib/crypto";
 import { createLogger, type Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { runDueAutoSync, triggerDeps } from "../triggers/auto-sync";
-import { deliverNotification } from "../triggers/notifications";
+import { deliverNotification, recordDeadLetteredDelivery } from "../triggers/notifications";
 import { checkDrift } from "../triggers/reconcile";
 import { webhookSettings } from "../triggers/webhook-settings";
 import { engineSettings } from "../syncs/engine-settings";
 import * as repo from "../syncs/repository";
 import { processSyncRun } from "../syncs/runner";
 import { formatSyncMessage } from "../syncs/sync-message";
-import type { JobOutcome, QueueJob } from "./messages";
+import type { JobOutcome, JobQueue, QueueJob } from "./messages";
 
 export const DEAD_LETTER_QUEUE_NAME = "secret-sync-jobs-dlq";
 
@@ -24,7 +24,14 @@ async function handleJob(job: QueueJob, env: Env, log: Logger): Promise<JobOutco
   switch (job.type) {
     case "sync-run":
       return processSyncRun(
-        { db: createDb(env.DB), keyRing: () => loadKeyRing(env.ENCRYPTION_KEY), qoveryBaseUrl: env.QOVERY_API_URL, settings: engineSettings(env), log },
+        {
+          db: createDb(env.DB),
+          queue: env.SYNC_QUEUE as JobQueue,
+          keyRing: () => loadKeyRing(env.ENCRYPTION_KEY),
+          qoveryBaseUrl: env.QOVERY_API_URL,
+          settings: engineSettings(env),
+          log,
+        },
         job,
       );
     case "auto-sync":
@@ -58,9 +65,10 @@ export async function handleQueueBatch(batch: MessageBatch<QueueJob>, env: Env):
   }
 }
 
-/** A job that kept crashing: a sync run is marked failed so its status never stays "running" forever. */
+/** A job that kept crashing: a sync run or a delivery is marked failed so its status never stays open forever. */
 async function recordDeadLetter(db: Db, job: QueueJob, log: Logger) {
   log.error("queue_job_dead_lettered", { type: job.type });
+  if (job.type === "notification") return recordDeadLetteredDelivery(db, job.deliveryId);
   if (job.type !== "sync-run") return;
   const run = await repo.getRun(db, job.runId);
   if (!run || run.status === "succeeded" || run.status === "failed") return;

@@ -11,7 +11,8 @@ import type { KeyRing } from "../lib/crypto";
 import type { Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { QoveryAuthError, QoveryError, QoveryForbiddenError, QoveryNotFoundError, QoveryRateLimitError, QoveryValidationError } from "../qovery/errors";
-import type { JobOutcome } from "../queue/messages";
+import type { JobOutcome, JobQueue } from "../queue/messages";
+import { publishSyncEvent } from "../triggers/notifications";
 import { applyPlan, type ApplyResult } from "./apply";
 import type { EngineSettings } from "./engine-settings";
 import { prepareSyncPlan } from "./prepare";
@@ -22,6 +23,8 @@ import type { KeyResult, Plan, RunKind } from "./types";
 
 export interface RunnerDeps {
   db: Db;
+  /** for follow-up work: outcome notifications */
+  queue: JobQueue;
   keyRing: () => Promise<KeyRing>;
   qoveryBaseUrl: string;
   settings: EngineSettings;
@@ -128,6 +131,16 @@ export async function processSyncRun(deps: RunnerDeps, job: { syncId: string; ru
     ]);
     if (removeAndDelete && status === "succeeded") await repo.deleteSync(db, run.syncId);
     log.info("sync_run_finished", { status, calls: previous.qoveryCalls + calls, attempt });
+    await publishSyncEvent(deps, {
+      type: status === "failed" ? "sync.failed" : run.kind === "remove" ? "sync.removed" : "sync.succeeded",
+      projectId: record.sync.projectId,
+      syncId: run.syncId,
+      syncName: record.sync.name,
+      runId: run.id,
+      counts: countResults(results, plan),
+      message,
+      occurredAt: finishedAt,
+    });
     return DONE;
   };
   const retryLater = async (reason: string, requestedMs: number | null, results: KeyResult[]) => {

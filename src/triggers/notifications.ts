@@ -7,7 +7,7 @@
  * `webhook-timestamp` (a retry an hour later is still fresh). Events carry ids, names, counts and the run message:
  * never secret values.
  */
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
 import { chunkRows, runBatch, type Db } from "../db/client";
 import { webhookSubscriptionSecretAad } from "../db/encrypted-columns";
@@ -39,6 +39,7 @@ export const MAX_SUBSCRIPTIONS_PER_PROJECT = 25;
 const MAX_URL_LENGTH = 2048;
 const MAX_MESSAGE_LENGTH = 2000;
 const MAX_RETRY_DELAY_SECONDS = 3600;
+const DELIVERY_RETENTION_DAYS = 30;
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 export const eventsSchema = z
@@ -48,17 +49,17 @@ export const eventsSchema = z
 
 /** Why a subscription URL is refused, or null when it is acceptable. */
 export function subscriptionUrlProblem(raw: string, allowHttpLocalhost: boolean): string | null {
-  if (raw.length > MAX_URL_LENGTH) return `url must be at most ${MAX_URL_LENGTH} characters`;
+  if (raw.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return "url must be an absolute URL";
+    return "must be an absolute URL";
   }
-  if (url.username || url.password) return "url must not contain credentials";
+  if (url.username || url.password) return "must not contain credentials";
   if (url.protocol === "https:" && url.hostname) return null;
   if (allowHttpLocalhost && url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname)) return null;
-  return allowHttpLocalhost ? "url must use https (or http://localhost / http://127.0.0.1 in development)" : "url must use https";
+  return allowHttpLocalhost ? "must use https (or http://localhost / http://127.0.0.1 in development)" : "must use https";
 }
 
 export type WebhookSubscriptionRow = typeof webhookSubscriptions.$inferSelect;
@@ -148,7 +149,12 @@ export async function publishSyncEvent(deps: { db: Db; queue: JobQueue }, event:
     createdAt: now,
     updatedAt: now,
   }));
-  await runBatch(deps.db, chunkRows(rows, 12).map((part) => deps.db.insert(webhookDeliveries).values(part)));
+  // deliveries are kept for a while for GET …/deliveries, then forgotten (index on subscription, created_at)
+  const forgetBefore = addSeconds(now, -DELIVERY_RETENTION_DAYS * 86400);
+  await runBatch(deps.db, [
+    ...chunkRows(rows, 12).map((part) => deps.db.insert(webhookDeliveries).values(part)),
+    deps.db.delete(webhookDeliveries).where(and(inArray(webhookDeliveries.subscriptionId, listening.map((s) => s.id)), lt(webhookDeliveries.createdAt, forgetBefore))),
+  ]);
   const jobs: NotificationJob[] = rows.map((r) => ({ type: "notification", subscriptionId: r.subscriptionId, deliveryId: r.id, event: trimmed }));
   for (let i = 0; i < jobs.length; i += 100) await deps.queue.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body })));
   return jobs.length;
@@ -180,6 +186,14 @@ export interface DeliveryDeps {
 
 export const retryDelaySeconds = (settings: WebhookSettings, attempt: number) =>
   Math.min(settings.retryBaseSeconds * 2 ** Math.max(0, attempt - 1), MAX_RETRY_DELAY_SECONDS);
+
+/** A delivery whose job kept crashing: recorded as failed so it never stays pending. */
+export async function recordDeadLetteredDelivery(db: Db, deliveryId: string): Promise<void> {
+  await db
+    .update(webhookDeliveries)
+    .set({ status: "failed", lastError: "the delivery job could not be processed (dead-lettered)", nextAttemptAt: null, updatedAt: nowIso() })
+    .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.status, "pending")));
+}
 
 /** One delivery attempt: POST, record the outcome, and ask for a later retry while attempts remain. */
 export async function deliverNotification(deps: DeliveryDeps, job: NotificationJob): Promise<JobOutcome> {

@@ -18,7 +18,8 @@ import type { EngineSettings } from "../syncs/engine-settings";
 import { listDestination, syncConfig } from "../syncs/prepare";
 import * as repo from "../syncs/repository";
 import { requestRun } from "../syncs/runs";
-import type { DriftReport } from "../syncs/types";
+import type { DriftItem, DriftReport } from "../syncs/types";
+import { publishSyncEvent } from "./notifications";
 import type { TriggerDeps } from "./auto-sync";
 
 /** A drift check is skipped when the previous one is more recent than this (cron runs may overlap or bunch up). */
@@ -82,6 +83,14 @@ export async function fanOutReconciliation(deps: TriggerDeps, now = Date.now()):
   return { driftChecks: dueForDriftCheck.length, resentRuns: stuck.length, retries };
 }
 
+/** Notify once per distinct drift, not on every cron tick while a report-only sync stays drifted. */
+function driftChanged(previousJson: string | null, items: DriftItem[]): boolean {
+  const previous = previousJson ? (JSON.parse(previousJson) as DriftReport).items : [];
+  return JSON.stringify(previous) !== JSON.stringify(items);
+}
+
+const countByKind = (items: DriftItem[]) => items.reduce<Record<string, number>>((counts, i) => ({ ...counts, [i.kind]: (counts[i.kind] ?? 0) + 1 }), {});
+
 export interface DriftDeps extends TriggerDeps {
   qoveryBaseUrl: string;
   settings: EngineSettings;
@@ -144,6 +153,17 @@ export async function checkDrift(deps: DriftDeps, syncId: string): Promise<Drift
       .where(eq(secretSyncs.id, syncId)),
     ...edited.map((key) => repo.invalidateFingerprint(db, syncId, config.target, key)),
   ]);
+  if (items.length && driftChanged(record.sync.driftReportJson, items)) {
+    await publishSyncEvent(deps, {
+      type: "sync.drift_detected",
+      projectId: record.sync.projectId,
+      syncId,
+      syncName: record.sync.name,
+      counts: countByKind(items),
+      message: `${items.length} key(s) drifted: ${items.map((i) => `${i.key} (${i.kind})`).join(", ")}`,
+      occurredAt: report.checkedAt,
+    });
+  }
   if (items.length && record.sync.isAutoSyncEnabled) await requestRun(db, deps.queue, record.sync, "sync", "cron");
   deps.log.info("drift_checked", { syncId, drifted: items.length });
   return report;

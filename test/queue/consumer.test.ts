@@ -9,9 +9,8 @@ import { createSync, getSync, syncFixture, triggerSync, waitForRun } from "../he
 
 async function deliver(queue: string, body: QueueJob, attempts = 1) {
   const batch = createMessageBatch<QueueJob>(queue, [{ id: crypto.randomUUID(), timestamp: new Date(), attempts, body }]);
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
+  await worker.queue(batch, env);
+  return getQueueResult(batch, createExecutionContext());
 }
 
 describe("queue consumer", () => {
@@ -62,5 +61,24 @@ describe("removal that fails keeps the sync", () => {
     expect(after.removeStatus).toBe("failed");
     expect(JSON.parse(after.lastRemoveMessage).error).toMatch(/rejected the API token/);
     expect((await api.get(`/api/v1/secret-syncs/qovery/${sync.id}`)).status).toBe(200);
+  });
+});
+
+describe("dead-lettered notifications", () => {
+  it("are recorded as failed deliveries", async () => {
+    const f = await syncFixture({ A: "1" });
+    const sub = await api.post("/api/v1/webhooks/subscriptions", { projectId: f.project.id, url: "https://receiver.test/dead/hook", events: ["sync.failed"] });
+    expect(sub.status).toBe(200);
+    const deliveryId = `msg_${crypto.randomUUID().replace(/-/g, "")}`;
+    const now = new Date().toISOString();
+    await env.DB.prepare(
+      "insert into webhook_deliveries (id, subscription_id, event_type, sync_id, status, attempts, created_at, updated_at) values (?, ?, 'sync.failed', 'some-sync', 'pending', 3, ?, ?)",
+    )
+      .bind(deliveryId, sub.body.subscription.id, now, now)
+      .run();
+    const event = { type: "sync.failed" as const, projectId: f.project.id, syncId: "some-sync", syncName: "s", occurredAt: now };
+    await deliver("secret-sync-jobs-dlq", { type: "notification", subscriptionId: sub.body.subscription.id, deliveryId, event });
+    const deliveries = (await api.get(`/api/v1/webhooks/subscriptions/${sub.body.subscription.id}/deliveries`)).body.deliveries;
+    expect(deliveries).toEqual([expect.objectContaining({ webhookId: deliveryId, status: "failed", lastError: expect.stringContaining("dead-lettered") })]);
   });
 });

@@ -10,7 +10,7 @@ import { loadKeyRing } from "../../src/lib/crypto";
 import { createLogger } from "../../src/lib/logger";
 import { engineSettings, type EngineSettings } from "../../src/syncs/engine-settings";
 import { acquireLease, findSyncRecord, getRun, newRun, syncRunsTable } from "../../src/syncs/repository";
-import type { JobOutcome } from "../../src/queue/messages";
+import type { JobOutcome, JobQueue } from "../../src/queue/messages";
 import { processSyncRun, retryDelaySeconds } from "../../src/syncs/runner";
 import { createSync, qoveryValues, syncFixture } from "../helpers/sync-fixtures";
 
@@ -19,6 +19,7 @@ const db = createDb(env.DB);
 function deps(settings: Partial<EngineSettings> = {}, onFetch?: () => void) {
   return {
     db,
+    queue: env.SYNC_QUEUE as JobQueue,
     keyRing: () => loadKeyRing(env.ENCRYPTION_KEY),
     qoveryBaseUrl: "http://qovery.sim",
     settings: { ...engineSettings(env), ...settings },

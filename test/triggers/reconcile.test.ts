@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { failedRetryDelayMs } from "../../src/triggers/reconcile";
 import { api } from "../helpers/api";
+import { ReceiverInbox } from "../helpers/receiver";
 import { createSync, getSync, qoveryValues, syncFixture, waitForRun, type SyncFixture } from "../helpers/sync-fixtures";
 
 async function runCron(at = Date.now()) {
@@ -144,5 +145,28 @@ describe("recovery", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await f.tenant.calls()).filter((c) => c.method !== "GET")).toEqual([]);
     expect((await getSync(sync.id)).driftStatus).toBe("in-sync");
+  });
+});
+
+describe("notifications from the engine", () => {
+  it("a finished run and newly detected drift notify subscribers, without values", async () => {
+    const { f, sync } = await syncedFixture({ autoSyncEnabled: false });
+    const inbox = new ReceiverInbox();
+    const sub = await api.post("/api/v1/webhooks/subscriptions", { projectId: f.project.id, url: inbox.url, events: ["sync.succeeded", "sync.drift_detected"] });
+    expect(sub.status).toBe(200);
+
+    await api.post(`/api/v1/secret-syncs/qovery/${sync.id}/sync-secrets`);
+    await vi.waitUntil(async () => (await inbox.requests()).length >= 1, { timeout: 10_000, interval: 100 });
+    const owned = await rowOf(f, "APP_OWNED");
+    await f.tenant.api(`/environment/${f.tenant.environment.id}/secret/${owned.id}`, { method: "DELETE" });
+    await driftCheck(sync.id);
+    await driftCheck(sync.id); // the same drift again: no second notification
+    await vi.waitUntil(async () => (await inbox.requests()).length >= 2, { timeout: 10_000, interval: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const events = (await inbox.requests()).map((r) => JSON.parse(r.body) as { type: string; data: { syncId: string; message: string | null } });
+    expect(events.map((e) => e.type)).toEqual(["sync.succeeded", "sync.drift_detected"]);
+    expect(events.every((e) => e.data.syncId === sync.id)).toBe(true);
+    expect(events[1]!.data.message).toContain("APP_OWNED (missing)");
+    expect(JSON.stringify(events)).not.toContain("source-value");
   });
 });
