@@ -25,16 +25,15 @@ const subscriptionParams = z.object({ subscriptionId: id("subscriptionId") });
 const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 
 const createEndpointBody = z.object({ name, projectId: id("projectId") });
-const rotateBody = z
-  .object({
-    gracePeriodSeconds: z
-      .number({ error: "gracePeriodSeconds must be a number" })
-      .int("gracePeriodSeconds must be an integer")
-      .min(0, "gracePeriodSeconds must be at least 0")
-      .max(MAX_GRACE_SECONDS, `gracePeriodSeconds must be at most ${MAX_GRACE_SECONDS}`)
-      .optional(),
-  })
-  .optional();
+/** the body may be left out entirely (no JSON content type): the grace period is then WEBHOOK_SECRET_GRACE_SECONDS */
+const rotateBody = z.object({
+  gracePeriodSeconds: z
+    .number({ error: "gracePeriodSeconds must be a number" })
+    .int("gracePeriodSeconds must be an integer")
+    .min(0, "gracePeriodSeconds must be at least 0")
+    .max(MAX_GRACE_SECONDS, `gracePeriodSeconds must be at most ${MAX_GRACE_SECONDS}`)
+    .optional(),
+});
 const createSubscriptionBody = z.object({
   projectId: id("projectId"),
   url: z.string({ error: "url is required" }).trim().min(1, "url is required"),
@@ -96,7 +95,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>) {
     },
     async (c, { params, body }) => {
       const row = await endpointFor(c, params.endpointId, "webhooks:write");
-      const grace = body?.gracePeriodSeconds ?? webhookSettings(c.env).secretGraceSeconds;
+      const grace = body.gracePeriodSeconds ?? webhookSettings(c.env).secretGraceSeconds;
       const rotated = await endpoints.rotateEndpointSecret(createDb(c.env.DB), await loadKeyRing(c.env.ENCRYPTION_KEY), row, grace);
       await recordAudit(c, {
         action: "webhook-endpoint.rotate",
