@@ -2,6 +2,14 @@
  * A throw-away local Worker for benchmarks: `wrangler dev` on free ports, with its own temporary D1 state
  * (`--persist-to`), migrations applied, and fresh random secrets. Always `stop()` it: the process group and the
  * temporary directory go away together.
+ *
+ * Options (all optional; no options = the API from wrangler.toml, as before):
+ * - `config`: another wrangler config, e.g. `simulator/wrangler.toml` (relative to the repository root) or a
+ *   temporary copy of wrangler.toml with one setting changed;
+ * - `vars`: extra `--var NAME:value` overrides, e.g. `{ SYNC_SUBREQUEST_BUDGET: "1000" }`;
+ * - `database`: apply the D1 migrations and pass ENCRYPTION_KEY / ADMIN_TOKEN (default: true unless `config` is set);
+ * - `readyPath`: what to poll until the Worker answers (default: the API's `/api/openapi.json`).
+ * The result also carries `port`, `inspectorPort` and `pid` (wrangler's process group) for benchmarks that observe it.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -28,7 +36,7 @@ function freePort() {
 }
 
 /** Runs wrangler with this Node (22, from node_modules) and resolves when it exits 0. */
-function wrangler(args, { onOutput } = {}) {
+export function wrangler(args, { onOutput } = {}) {
   const child = spawn(process.execPath, [WRANGLER, ...args], {
     cwd: ROOT,
     // CI=1 keeps wrangler from prompting; no telemetry from benchmark runs.
@@ -67,22 +75,24 @@ async function waitUntilReady(url, exited) {
   throw new Error(`wrangler dev was not ready at ${url} after ${READY_TIMEOUT_MS / 1000}s`);
 }
 
-export async function startLocalWorker() {
+export async function startLocalWorker({ config, vars = {}, database = !config, readyPath = "/api/openapi.json" } = {}) {
   const persistTo = await mkdtemp(join(tmpdir(), "secret-sync-bench-"));
   const adminToken = `bench-admin-${randomBytes(16).toString("hex")}`;
   const encryptionKey = randomBytes(32).toString("base64");
   const [port, inspectorPort] = [await freePort(), await freePort()];
+  const configArgs = config ? ["-c", config] : [];
+  const secretVars = database ? { ENCRYPTION_KEY: encryptionKey, ADMIN_TOKEN: adminToken } : {};
+  const varArgs = Object.entries({ ...secretVars, LOG_LEVEL: "error", ...vars }).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 
-  await wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]).exited;
+  if (database) await wrangler(["d1", "migrations", "apply", "DB", "--local", ...configArgs, "--persist-to", persistTo]).exited;
   const dev = wrangler([
     "dev",
+    ...configArgs,
     "--ip", "127.0.0.1",
     "--port", String(port),
     "--inspector-port", String(inspectorPort),
     "--persist-to", persistTo,
-    "--var", `ENCRYPTION_KEY:${encryptionKey}`,
-    "--var", `ADMIN_TOKEN:${adminToken}`,
-    "--var", "LOG_LEVEL:error",
+    ...varArgs,
     "--show-interactive-dev-session=false",
     "--log-level", "warn",
   ]);
@@ -99,10 +109,10 @@ export async function startLocalWorker() {
   };
 
   try {
-    await waitUntilReady(`${baseUrl}/api/openapi.json`, dev.exited);
+    await waitUntilReady(`${baseUrl}${readyPath}`, dev.exited);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { baseUrl, adminToken, stop };
+  return { baseUrl, adminToken, stop, port, inspectorPort, pid: dev.child.pid };
 }

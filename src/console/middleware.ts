@@ -22,8 +22,6 @@ export const consoleSecurityHeaders: MiddlewareHandler<ConsoleEnv>[] = [
       frameAncestors: ["'none'"],
       baseUri: ["'none'"],
     },
-    xFrameOptions: "DENY",
-    referrerPolicy: "same-origin",
     permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },
   }),
   async (c, next) => {

@@ -5,11 +5,11 @@
  * from every stored column. The token is resolved again on every request, so a revoked or expired token ends the
  * session at once, and its scopes always limit what the console shows.
  */
-import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { DecryptionError, decryptField, encryptField, loadKeyRing, randomToken, timingSafeEqualStrings } from "../lib/crypto";
+import type { ConsoleContext } from "./context";
 
-export const SESSION_TTL_SECONDS = 8 * 60 * 60;
+const SESSION_TTL_SECONDS = 8 * 60 * 60;
 const SESSION_AAD = "console-session/v1";
 
 export interface ConsoleSession {
@@ -26,7 +26,7 @@ const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
  * Plain-HTTP local development cannot keep a `Secure` cookie everywhere, so only there is the cookie sent without it
  * (and without the `__Host-` prefix, which requires it).
  */
-function cookieSpec(c: Context) {
+function cookieSpec(c: ConsoleContext) {
   const secure = !LOCAL_HOSTS.has(new URL(c.req.url).hostname);
   return { name: secure ? "__Host-console_session" : "console_session", secure };
 }
@@ -40,7 +40,7 @@ export async function sealSession(env: Env, session: ConsoleSession): Promise<st
 }
 
 /** The session in a cookie value, or null when it is malformed, tampered with or expired. */
-export async function openSession(env: Env, sealed: string, now = Date.now()): Promise<ConsoleSession | null> {
+async function openSession(env: Env, sealed: string, now = Date.now()): Promise<ConsoleSession | null> {
   let session: ConsoleSession;
   try {
     session = JSON.parse(await decryptField(await loadKeyRing(env.ENCRYPTION_KEY), sealed, SESSION_AAD)) as ConsoleSession;
@@ -52,19 +52,19 @@ export async function openSession(env: Env, sealed: string, now = Date.now()): P
   return session;
 }
 
-export interface SessionCookie {
+interface SessionCookie {
   /** a cookie was sent at all: lets the sign-in page tell "expired" from "never signed in" */
   present: boolean;
   session: ConsoleSession | null;
 }
 
-export async function readSessionCookie(c: Context<{ Bindings: Env }>): Promise<SessionCookie> {
+export async function readSessionCookie(c: ConsoleContext): Promise<SessionCookie> {
   const value = getCookie(c, cookieSpec(c).name);
   if (!value) return { present: false, session: null };
   return { present: true, session: await openSession(c.env, value) };
 }
 
-export async function writeSessionCookie(c: Context<{ Bindings: Env }>, session: ConsoleSession): Promise<void> {
+export async function writeSessionCookie(c: ConsoleContext, session: ConsoleSession): Promise<void> {
   const { name, secure } = cookieSpec(c);
   setCookie(c, name, await sealSession(c.env, session), {
     httpOnly: true,
@@ -75,7 +75,7 @@ export async function writeSessionCookie(c: Context<{ Bindings: Env }>, session:
   });
 }
 
-export function clearSessionCookie(c: Context): void {
+export function clearSessionCookie(c: ConsoleContext): void {
   const { name, secure } = cookieSpec(c);
   deleteCookie(c, name, { path: "/", secure, httpOnly: true, sameSite: "Strict" });
 }

@@ -18,7 +18,7 @@ export function safeNextPath(next: string | undefined): string | undefined {
 export const signInUrl = (reason?: "expired" | "revoked" | "signed-out", next?: string) => withQuery("/sign-in", { reason, next: safeNextPath(next) });
 
 export const projectsUrl = (notice?: NoticeCode) => withQuery("/projects", { notice });
-export const projectUrl = (projectId: string) => `/projects/${enc(projectId)}`;
+const projectUrl = (projectId: string) => `/projects/${enc(projectId)}`;
 
 export const secretsUrl = (projectId: string, environment: string, path = ROOT_PATH, extra: { notice?: NoticeCode; reveal?: string; edit?: string } = {}) =>
   withQuery(`${projectUrl(projectId)}/secrets/${enc(environment)}`, { path: path === ROOT_PATH ? undefined : path, ...extra });

@@ -5,6 +5,7 @@ import { registerApiTokenRoutes } from "./api-tokens";
 import { registerAppConnectionRoutes } from "./app-connections";
 import { registerAuditLogRoutes } from "./audit-logs";
 import { registerAuthRoutes } from "./auth";
+import { registerConsoleRoutes } from "./console";
 import { registerDocsRoutes } from "./docs";
 import { registerEnvironmentRoutes } from "./environments";
 import { registerFolderRoutes } from "./folders";
@@ -31,4 +32,5 @@ export function registerRoutes(app: Hono<AppEnv>) {
   registerAuditLogRoutes(app);
   registerAdminRoutes(app);
   registerDocsRoutes(app);
+  registerConsoleRoutes(app);
 }

@@ -7,7 +7,7 @@ import { toBase64, toHex, utf8 } from "../../lib/encoding";
 import { CONSOLE_SCRIPT } from "./script";
 import { CONSOLE_CSS } from "./style";
 
-export interface Asset {
+interface Asset {
   path: string;
   integrity: string;
   body: string;

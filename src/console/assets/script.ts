@@ -138,7 +138,7 @@ export const CONSOLE_SCRIPT = `"use strict";
     suffix.addEventListener("input", render);
   });
 
-  // A sync with a run in flight: follow its status, then reload once it settles (run history, plan, messages).
+  // A sync with a run in flight: follow its status, then load the settled page (run history, messages).
   each("[data-poll-url]", null, function (box) {
     if (box.dataset.active !== "true") return;
     var badge = box.querySelector("[data-sync-badge]");
@@ -153,7 +153,7 @@ export const CONSOLE_SCRIPT = `"use strict";
           return res.ok ? res.json() : null;
         })
         .then(function (state) {
-          if (state && !state.active) { window.location.reload(); return; }
+          if (state && !state.active) { window.location.replace(box.dataset.settledUrl || window.location.href); return; }
           if (state && badge) {
             badge.className = "badge " + state.badge.tone;
             badge.textContent = "";

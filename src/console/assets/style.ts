@@ -27,6 +27,7 @@ h3{font-size:1.05rem;margin:1rem 0 .4rem}
 .tabs a[aria-current]{border-color:var(--line);background:var(--bg);font-weight:600;margin-bottom:-1px}
 .subtabs a[aria-current]{background:var(--soft)}
 .card{border:1px solid var(--line);border-radius:var(--radius);padding:1rem;margin:0 0 1rem;background:var(--bg)}
+.card h2:first-of-type,.dialog h2:first-of-type,.card h3:first-of-type{margin-top:0}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:1rem}
 .cards .card{margin:0}
 .muted{color:var(--muted)}
@@ -40,8 +41,8 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 form.inline{display:inline}
 .field{margin:0 0 .9rem;max-width:40rem}
 .field label,.field legend,.label{display:block;font-weight:600;margin-bottom:.25rem}
-.field .hint{color:var(--muted);font-size:.88rem;margin:.2rem 0 0}
-.field .error,.error-text{color:var(--danger);font-size:.9rem;margin:.25rem 0 0;font-weight:600}
+.hint{color:var(--muted);font-size:.88rem;margin:.2rem 0 0}
+.field .error,p.error,.error-text{color:var(--danger);font-size:.9rem;margin:.25rem 0 0;font-weight:600}
 input[type=text],input[type=password],input[type=search],select,textarea{width:100%;font:inherit;padding:.45rem .55rem;border:1px solid #8c959f;border-radius:var(--radius);background:#fff;color:var(--fg)}
 textarea{min-height:4.5rem;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 [aria-invalid=true]{border-color:var(--danger);box-shadow:0 0 0 1px var(--danger)}
@@ -58,6 +59,7 @@ button.danger,.button.danger{background:var(--danger);border-color:var(--danger)
 button.link{background:none;border:none;color:var(--accent);padding:0;min-height:0;text-decoration:underline;font-weight:400}
 button[aria-disabled=true]{opacity:.6;cursor:progress}
 .actions{display:flex;flex-wrap:wrap;gap:.6rem;align-items:center;margin:1rem 0}
+.actions form.inline{display:inline-flex;margin:0}
 .notice{border-radius:var(--radius);padding:.7rem 1rem;margin:0 0 1rem;border:1px solid}
 .notice.ok{background:#dafbe1;border-color:#4ac26b}
 .notice.error{background:#ffebe9;border-color:#ff8182}
@@ -90,7 +92,13 @@ ol.steps li[aria-current]{background:var(--accent);color:#fff;font-weight:700}
 details.disclosure>summary{cursor:pointer;color:var(--accent);font-weight:600;margin:.25rem 0}
 details.disclosure[open]{border:1px solid var(--line);border-radius:var(--radius);padding:.5rem .8rem;margin:.5rem 0}
 .kv{display:flex;flex-wrap:wrap;gap:.3rem .9rem;font-size:.9rem}
+ul.kv{list-style:none;padding:0;margin:0 0 .75rem}
 ul.plain{list-style:none;padding:0;margin:0}
+.tree ul{list-style:none;margin:0;padding-left:1.1rem;border-left:1px dotted var(--line)}
+.tree>ul{padding-left:0;border:none}
+.tree li{margin:.15rem 0}
+.tree a::before{content:"";display:inline-block;width:.85em;height:.65em;margin-right:.4em;border:1.5px solid currentColor;border-top-width:3px;border-radius:2px;vertical-align:-.05em}
+.tree a[aria-current]{font-weight:700;text-decoration:none;color:var(--fg)}
 ul.keys{columns:2 14rem;margin:.25rem 0 .75rem}
 .dialog{max-width:40rem;margin:2rem auto;border:2px solid var(--warn);border-radius:10px;padding:1.25rem 1.5rem;background:#fffdf3}
 .signin{max-width:28rem;margin:3rem auto}

@@ -2,7 +2,8 @@ import { resolveBearer } from "../../auth/middleware";
 import { ApiError } from "../../lib/errors";
 import type { ConsoleContext } from "../context";
 import { readForm } from "../forms";
-import { clearSessionCookie, newSession, readSessionCookie, writeSessionCookie } from "../session";
+import { CsrfError } from "../middleware";
+import { clearSessionCookie, csrfMatches, newSession, readSessionCookie, writeSessionCookie } from "../session";
 import { projectsUrl, safeNextPath, signInUrl } from "../urls";
 import { Notice, PostForm, SubmitButton, TextField } from "../ui/components";
 import { PRODUCT_NAME, renderPage } from "../ui/layout";
@@ -88,7 +89,10 @@ export async function signIn(c: ConsoleContext) {
   return c.redirect(next ?? projectsUrl(), 303);
 }
 
-export function signOut(c: ConsoleContext) {
+/** A session that already ended signs out without a token check; a live one needs its CSRF token. */
+export async function signOut(c: ConsoleContext) {
+  const { session } = await readSessionCookie(c);
+  if (session && !(await csrfMatches(session.csrf, (await c.req.parseBody())._csrf))) throw new CsrfError("The sign-out form's security token does not match this session");
   clearSessionCookie(c);
   return c.redirect(signInUrl("signed-out"), 303);
 }

@@ -40,9 +40,18 @@ function FieldMessages({ id, error, hint }: { id: string; error?: string; hint?:
   );
 }
 
-export const TextField: FC<
-  FieldProps & { value?: string; type?: "text" | "password" | "search"; required?: boolean; autocomplete?: string; placeholder?: string; extra?: Record<string, string> }
-> = ({ label, name, id = name, error, hint, value, type = "text", required, autocomplete, placeholder, extra }) => (
+interface TextFieldProps extends FieldProps {
+  value?: string;
+  type?: "text" | "password" | "search";
+  required?: boolean;
+  autocomplete?: string;
+  placeholder?: string;
+  extra?: Record<string, string>;
+  /** a region the script fills with live feedback as the user types */
+  feedbackId?: string;
+}
+
+export const TextField: FC<TextFieldProps> = ({ label, name, id = name, error, hint, value, type = "text", required, autocomplete, placeholder, extra, feedbackId }) => (
   <div class="field">
     <label for={id}>{label}</label>
     <input
@@ -55,10 +64,11 @@ export const TextField: FC<
       spellcheck={false}
       placeholder={placeholder}
       aria-invalid={error ? "true" : undefined}
-      aria-describedby={describedBy(hint ? `${id}-hint` : false, error ? `${id}-error` : false)}
+      aria-describedby={describedBy(hint ? `${id}-hint` : false, feedbackId, error ? `${id}-error` : false)}
       {...extra}
     />
     <FieldMessages id={id} error={error} hint={hint} />
+    {feedbackId ? <p class="hint" id={feedbackId} aria-live="polite"></p> : null}
   </div>
 );
 

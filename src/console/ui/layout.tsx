@@ -24,7 +24,7 @@ const Layout: FC<LayoutProps> = ({ title, assets, nonce, auth, csrf, children })
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <meta name="referrer" content="same-origin" />
+      <link rel="icon" href="data:," />
       <title>{`${title} · ${PRODUCT_NAME}`}</title>
       <link rel="stylesheet" href={assets.style.path} integrity={assets.style.integrity} />
       <script src={assets.script.path} integrity={assets.script.integrity} nonce={nonce} defer></script>
@@ -50,9 +50,7 @@ const Layout: FC<LayoutProps> = ({ title, assets, nonce, auth, csrf, children })
               </ul>
             </nav>
             <div class="who">
-              <span>
-                Signed in with the <span class="hide-narrow">{describeActor(auth)}</span>
-              </span>
+              <span class="hide-narrow">Signed in with the {describeActor(auth)}</span>
               <form method="post" action="/sign-out">
                 <CsrfField token={csrf ?? ""} />
                 <button type="submit" class="secondary">

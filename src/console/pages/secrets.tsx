@@ -1,0 +1,403 @@
+/**
+ * A project's secrets, one environment and folder at a time: the environment's folder tree, the folder's own secrets
+ * (values masked until revealed one at a time), add/edit/delete, and the secrets the folder imports.
+ */
+import { requireAccess } from "../../auth/context";
+import { ApiError, badRequest, notFound } from "../../lib/errors";
+import { loadKeyRing } from "../../lib/crypto";
+import { createFolder, listFolders } from "../../store/folders";
+import { INVALID_FOLDER_NAME, InvalidPathError, isValidFolderName, joinPath, normalizePath, pathSegments, ROOT_PATH } from "../../store/paths";
+import { getProject, type PublicProject } from "../../store/projects";
+import { getSecretView, listSecretsView } from "../../store/secret-reader";
+import { isSecretValueTooLarge, normalizeSecretValue, SECRET_VALUE_TOO_LARGE, secretKeyProblem } from "../../store/secret-rules";
+import * as store from "../../store/secrets";
+import { allows } from "../access";
+import type { ConsoleContext } from "../context";
+import { dbOf, storeAs } from "../deps";
+import { audit, readForm } from "../forms";
+import { secretActionUrl, secretsUrl } from "../urls";
+import { EmptyState, PostForm, SubmitButton, Tabs, TextArea, TextField, type FieldErrors } from "../ui/components";
+import { renderPage } from "../ui/layout";
+import { ProjectShell } from "../ui/project-shell";
+
+interface Location {
+  project: PublicProject;
+  environment: { slug: string; name: string };
+  path: string;
+}
+
+type FormName = "create" | "update" | "folder";
+
+interface FormState {
+  form: FormName;
+  values: Record<string, string>;
+  errors: FieldErrors;
+}
+
+function parsePath(raw: string | undefined): string {
+  try {
+    return normalizePath(raw);
+  } catch (error) {
+    if (error instanceof InvalidPathError) throw badRequest(error.message);
+    throw error;
+  }
+}
+
+async function locate(c: ConsoleContext, rawPath: string | undefined): Promise<Location> {
+  const projectId = c.req.param("projectId")!;
+  requireAccess(c.get("auth"), "projects:read", projectId);
+  const project = await getProject(dbOf(c), projectId);
+  const slug = c.req.param("environment")!;
+  const environment = project.environments.find((e) => e.slug === slug);
+  if (!environment) throw notFound(`Project "${project.name}" has no environment "${slug}"`);
+  return { project, environment, path: parsePath(rawPath) };
+}
+
+/** Browsers send CRLF line breaks from text areas; secrets keep the LF the API would store. */
+const textareaValue = (raw: string | undefined) => normalizeSecretValue((raw ?? "").replace(/\r\n/g, "\n"));
+
+function PathCrumbs({ at }: { at: Location }) {
+  const segments = pathSegments(at.path);
+  const href = (i: number) => secretsUrl(at.project.id, at.environment.slug, i < 0 ? ROOT_PATH : `/${segments.slice(0, i + 1).join("/")}`);
+  return (
+    <nav class="crumbs" aria-label="Folder path">
+      <ol>
+        <li>{segments.length ? <a href={href(-1)}>{at.environment.name} /</a> : <span aria-current="location">{at.environment.name} /</span>}</li>
+        {segments.map((name, i) => (
+          <li>{i < segments.length - 1 ? <a href={href(i)}>{name}</a> : <span aria-current="location">{name}</span>}</li>
+        ))}
+      </ol>
+    </nav>
+  );
+}
+
+interface FolderNode {
+  path: string;
+  name: string;
+  children: FolderNode[];
+}
+
+/** Folder paths (sorted, so parents come first) as a tree under the root. */
+function folderTree(paths: string[]): FolderNode {
+  const root: FolderNode = { path: ROOT_PATH, name: "/", children: [] };
+  const byPath = new Map([[ROOT_PATH, root]]);
+  for (const path of [...paths].sort()) {
+    const segments = pathSegments(path);
+    const parent = byPath.get(segments.length > 1 ? `/${segments.slice(0, -1).join("/")}` : ROOT_PATH) ?? root;
+    const node = { path, name: segments.at(-1)!, children: [] };
+    parent.children.push(node);
+    byPath.set(path, node);
+  }
+  return root;
+}
+
+function FolderTree({ at, paths }: { at: Location; paths: string[] }) {
+  const link = (node: FolderNode) => (
+    <a href={secretsUrl(at.project.id, at.environment.slug, node.path)} aria-current={node.path === at.path ? "location" : undefined}>
+      {node.path === ROOT_PATH ? `${at.environment.name} /` : node.name}
+    </a>
+  );
+  const branch = (nodes: FolderNode[]) =>
+    nodes.length ? (
+      <ul>
+        {nodes.map((node) => (
+          <li>
+            {link(node)}
+            {branch(node.children)}
+          </li>
+        ))}
+      </ul>
+    ) : null;
+  const root = folderTree(paths);
+  return (
+    <nav class="tree" aria-label={`Folders of ${at.environment.name}`}>
+      <ul>
+        <li>
+          {link(root)}
+          {branch(root.children)}
+        </li>
+      </ul>
+    </nav>
+  );
+}
+
+async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState, status: 200 | 400 | 422 = 200) {
+  const auth = c.get("auth");
+  const { project, environment, path } = at;
+  const canRead = allows(auth, "secrets:read", project.id);
+  const canWrite = allows(auth, "secrets:write", project.id);
+  const reveal = c.req.query("reveal");
+  const edit = state?.form === "update" ? state.values.key : c.req.query("edit");
+  const csrf = c.get("csrf");
+
+  let body;
+  if (!canRead) {
+    body = <EmptyState>This token cannot read secrets: that needs the secrets:read scope on this project.</EmptyState>;
+  } else {
+    const db = dbOf(c);
+    const ring = await loadKeyRing(c.env.ENCRYPTION_KEY);
+    const where = { projectId: project.id, environment: environment.slug, secretPath: path };
+    // Values are not even decrypted for the listing; only the one revealed or edited secret is.
+    const view = await listSecretsView(db, ring, { ...where, recursive: false, includeImports: true, expandReferences: false, viewValue: false, tagSlugs: [], metadataFilter: [] });
+    const folderPaths = (await listFolders(db, project.id, { environment: environment.slug, path: ROOT_PATH, recursive: true })).map((f) => f.path);
+    const shownKey = edit ?? reveal;
+    const shown =
+      shownKey && view.secrets.some((s) => s.secretKey === shownKey)
+        ? await getSecretView(db, ring, { ...where, key: shownKey, includeImports: false, expandReferences: false, viewValue: true })
+        : null;
+    const here = (extra: { reveal?: string; edit?: string } = {}) => secretsUrl(project.id, environment.slug, path, extra);
+    const createValues = state?.form === "create" ? state.values : {};
+    const folderValues = state?.form === "folder" ? state.values : {};
+    const errors = state?.errors ?? {};
+
+    body = (
+      <>
+        <PathCrumbs at={at} />
+        <section aria-labelledby="folders-heading">
+          <h2 id="folders-heading">Folders</h2>
+          <FolderTree at={at} paths={folderPaths} />
+          {canWrite ? (
+            <details class="disclosure" open={state?.form === "folder"}>
+              <summary>Add a folder here</summary>
+              <PostForm action={secretActionUrl(project.id, environment.slug, "create-folder")} csrf={csrf}>
+                <input type="hidden" name="path" value={path} />
+                <TextField label="Folder name" name="name" id="folder-name" value={folderValues.name} error={errors.name && state?.form === "folder" ? errors.name : undefined} hint="Letters, digits, dashes and underscores." required />
+                <SubmitButton busy="Creating…">Create folder</SubmitButton>
+              </PostForm>
+            </details>
+          ) : null}
+        </section>
+
+        <section aria-labelledby="secrets-heading">
+          <h2 id="secrets-heading">Secrets in {path}</h2>
+          {view.secrets.length ? (
+            <div class="table-wrap">
+              <table>
+                <caption class="visually-hidden">Secrets of {environment.name} at {path}; values are hidden until revealed</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Key</th>
+                    <th scope="col">Value</th>
+                    <th scope="col" class="hide-narrow">Comment</th>
+                    <th scope="col">Actions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {view.secrets.map((secret) => {
+                    const revealed = shown && shown.secretKey === secret.secretKey && reveal === secret.secretKey;
+                    return (
+                      <tr id={`secret-${secret.secretKey}`}>
+                        <th scope="row">
+                          <code>{secret.secretKey}</code>
+                        </th>
+                        <td>
+                          {revealed ? (
+                            <>
+                              <code>{shown.secretValue}</code> <a href={here()}>Hide</a>
+                            </>
+                          ) : (
+                            <>
+                              <span class="masked" aria-label="hidden value">
+                                ••••••••
+                              </span>{" "}
+                              <a href={`${here({ reveal: secret.secretKey })}#secret-${encodeURIComponent(secret.secretKey)}`} aria-label={`Reveal the value of ${secret.secretKey}`}>
+                                Reveal
+                              </a>
+                            </>
+                          )}
+                        </td>
+                        <td class="hide-narrow">{secret.secretComment}</td>
+                        <td>
+                          {canWrite ? (
+                            <div class="kv">
+                              <a href={`${here({ edit: secret.secretKey })}#edit-secret`} aria-label={`Edit ${secret.secretKey}`}>
+                                Edit
+                              </a>
+                              <details class="disclosure">
+                                <summary aria-label={`Delete ${secret.secretKey}`}>Delete</summary>
+                                <PostForm action={secretActionUrl(project.id, environment.slug, "delete")} csrf={csrf}>
+                                  <input type="hidden" name="path" value={path} />
+                                  <input type="hidden" name="key" value={secret.secretKey} />
+                                  <p>
+                                    Delete <code>{secret.secretKey}</code> from {environment.name} {path}? Syncs reading this folder will remove it from their destinations.
+                                  </p>
+                                  <SubmitButton kind="danger" busy="Deleting…">
+                                    Delete {secret.secretKey}
+                                  </SubmitButton>
+                                </PostForm>
+                              </details>
+                            </div>
+                          ) : (
+                            <span class="muted">read only</span>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          ) : (
+            <EmptyState>No secrets in {path} of {environment.name} yet.</EmptyState>
+          )}
+        </section>
+
+        {canWrite && edit && shown && shown.secretKey === edit ? (
+          <section class="card" id="edit-secret" aria-labelledby="edit-heading">
+            <h2 id="edit-heading">
+              Edit <code>{edit}</code>
+            </h2>
+            <PostForm action={secretActionUrl(project.id, environment.slug, "update")} csrf={csrf}>
+              <input type="hidden" name="path" value={path} />
+              <input type="hidden" name="key" value={edit} />
+              <TextField label="Key" name="newKey" id="edit-key" value={state?.form === "update" ? state.values.newKey : edit} error={state?.form === "update" ? errors.newKey : undefined} required />
+              <TextArea label="Value" name="value" id="edit-value" value={state?.form === "update" ? state.values.value : shown.secretValue} error={state?.form === "update" ? errors.value : undefined} />
+              <TextField label="Comment (optional)" name="comment" id="edit-comment" value={state?.form === "update" ? state.values.comment : shown.secretComment} />
+              <div class="actions">
+                <SubmitButton busy="Saving…">Save</SubmitButton>
+                <a href={here()}>Cancel</a>
+              </div>
+            </PostForm>
+          </section>
+        ) : null}
+
+        {canWrite ? (
+          <section class="card" aria-labelledby="add-heading">
+            <h2 id="add-heading">Add a secret to {path}</h2>
+            <PostForm action={secretActionUrl(project.id, environment.slug, "create")} csrf={csrf}>
+              <input type="hidden" name="path" value={path} />
+              <TextField label="Key" name="key" id="new-key" value={createValues.key} error={state?.form === "create" ? errors.key : undefined} placeholder="DATABASE_URL" required />
+              <TextArea label="Value" name="value" id="new-value" value={createValues.value} error={state?.form === "create" ? errors.value : undefined} />
+              <TextField label="Comment (optional)" name="comment" id="new-comment" value={createValues.comment} />
+              <SubmitButton busy="Adding…">Add secret</SubmitButton>
+            </PostForm>
+          </section>
+        ) : null}
+
+        <section aria-labelledby="imports-heading">
+          <h2 id="imports-heading">Secret imports</h2>
+          {view.imports.length ? (
+            <>
+              <p class="muted">This folder also reads the secrets below. Its own secrets win over imported ones, and later imports win over earlier ones.</p>
+              {view.imports.map((imported) => (
+                <div class="card">
+                  <h3>
+                    From <a href={secretsUrl(project.id, imported.environment, imported.secretPath)}>{imported.environment} {imported.secretPath}</a>
+                  </h3>
+                  {imported.secrets.length ? (
+                    <ul class="keys">
+                      {imported.secrets.map((s) => (
+                        <li>
+                          <code>{s.secretKey}</code> <span class="masked">••••</span>
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    <p class="muted">Nothing to import there yet.</p>
+                  )}
+                </div>
+              ))}
+            </>
+          ) : (
+            <p class="muted">This folder imports no other folder. Imports are managed through the API (<code>/api/v2/secret-imports</code>).</p>
+          )}
+        </section>
+      </>
+    );
+  }
+
+  return renderPage(
+    c,
+    `${project.name} · secrets`,
+    <ProjectShell project={project} auth={auth} section="secrets" title={`${project.name}: secrets`} notice={c.req.query("notice")}>
+      <Tabs
+        label="Environments"
+        sub
+        items={project.environments.map((e) => ({ href: secretsUrl(project.id, e.slug), label: e.name, current: e.slug === environment.slug }))}
+      />
+      {body}
+    </ProjectShell>,
+    status,
+  );
+}
+
+export async function secretsPage(c: ConsoleContext) {
+  return renderSecrets(c, await locate(c, c.req.query("path")));
+}
+
+function secretFields(values: Record<string, string>, keyField: "key" | "newKey"): { errors: FieldErrors; key: string; value: string } {
+  const key = (values[keyField] ?? "").trim();
+  const value = textareaValue(values.value);
+  const errors: FieldErrors = {};
+  const keyProblem = secretKeyProblem(key);
+  if (keyProblem) errors[keyField] = keyProblem;
+  if (isSecretValueTooLarge(value)) errors.value = SECRET_VALUE_TOO_LARGE;
+  return { errors, key, value };
+}
+
+/** Store refusals a user can fix (a taken key, a folder that moved) are shown next to `field`, not as an error page. */
+async function attempt(c: ConsoleContext, at: Location, state: FormState, field: string, write: () => Promise<void>) {
+  try {
+    await write();
+    return null;
+  } catch (error) {
+    if (error instanceof ApiError && (error.statusCode === 400 || error.statusCode === 404)) {
+      return renderSecrets(c, at, { ...state, errors: { ...state.errors, [field]: error.message } }, 422);
+    }
+    throw error;
+  }
+}
+
+export async function createSecret(c: ConsoleContext) {
+  const values = await readForm(c);
+  const at = await locate(c, values.path);
+  requireAccess(c.get("auth"), "secrets:write", at.project.id);
+  const { errors, key, value } = secretFields(values, "key");
+  if (Object.keys(errors).length) return renderSecrets(c, at, { form: "create", values, errors }, 422);
+  const target = { projectId: at.project.id, environment: at.environment.slug, secretPath: at.path };
+  const failed = await attempt(c, at, { form: "create", values, errors }, "key", async () => {
+    const created = await store.createSecret(storeAs(c), target, { key, value, comment: (values.comment ?? "").trim(), skipMultilineEncoding: false, reminderNote: null, reminderRepeatDays: null, metadata: [] });
+    await audit(c, { action: "secret.create", projectId: at.project.id, targetType: "secret", targetId: created.row.id, metadata: { environment: target.environment, secretPath: target.secretPath, keys: [key] } });
+  });
+  return failed ?? c.redirect(secretsUrl(at.project.id, at.environment.slug, at.path, { notice: "secret-created" }), 303);
+}
+
+export async function updateSecret(c: ConsoleContext) {
+  const values = await readForm(c);
+  const at = await locate(c, values.path);
+  requireAccess(c.get("auth"), "secrets:write", at.project.id);
+  const { errors, key: newKey, value } = secretFields(values, "newKey");
+  if (Object.keys(errors).length) return renderSecrets(c, at, { form: "update", values, errors }, 422);
+  const key = values.key ?? "";
+  const target = { projectId: at.project.id, environment: at.environment.slug, secretPath: at.path };
+  const failed = await attempt(c, at, { form: "update", values, errors }, "newKey", async () => {
+    const updated = await store.updateSecret(storeAs(c), target, { key, newKey: newKey === key ? undefined : newKey, value, comment: (values.comment ?? "").trim() });
+    await audit(c, { action: "secret.update", projectId: at.project.id, targetType: "secret", targetId: updated.row.id, metadata: { environment: target.environment, secretPath: target.secretPath, keys: [updated.key] } });
+  });
+  return failed ?? c.redirect(secretsUrl(at.project.id, at.environment.slug, at.path, { notice: "secret-updated" }), 303);
+}
+
+export async function deleteSecret(c: ConsoleContext) {
+  const values = await readForm(c);
+  const at = await locate(c, values.path);
+  requireAccess(c.get("auth"), "secrets:write", at.project.id);
+  const target = { projectId: at.project.id, environment: at.environment.slug, secretPath: at.path };
+  const deleted = await store.deleteSecret(storeAs(c), target, values.key ?? "");
+  await audit(c, { action: "secret.delete", projectId: at.project.id, targetType: "secret", targetId: deleted.row.id, metadata: { environment: target.environment, secretPath: target.secretPath, keys: [deleted.key] } });
+  return c.redirect(secretsUrl(at.project.id, at.environment.slug, at.path, { notice: "secret-deleted" }), 303);
+}
+
+export async function createFolderAction(c: ConsoleContext) {
+  const values = await readForm(c);
+  const at = await locate(c, values.path);
+  requireAccess(c.get("auth"), "secrets:write", at.project.id);
+  const name = (values.name ?? "").trim();
+  if (!isValidFolderName(name)) return renderSecrets(c, at, { form: "folder", values, errors: { name: name ? INVALID_FOLDER_NAME : "A folder name is required" } }, 422);
+  let folderPath = joinPath(at.path, name);
+  const failed = await attempt(c, at, { form: "folder", values, errors: {} }, "name", async () => {
+    const folder = await createFolder(storeAs(c), at.project.id, { environment: at.environment.slug, path: at.path, name });
+    folderPath = folder.path;
+    await audit(c, { action: "folder.create", projectId: at.project.id, targetType: "folder", targetId: folder.id, metadata: { environment: at.environment.slug, path: folder.path } });
+  });
+  return failed ?? c.redirect(secretsUrl(at.project.id, at.environment.slug, folderPath, { notice: "folder-created" }), 303);
+}
