@@ -26,6 +26,9 @@ function normalizedOrIssue(raw: string | undefined, ctx: z.RefinementCtx): strin
 export const pathField = z.string({ error: "path must be a string" }).optional().transform(normalizedOrIssue);
 
 /** A path that may be omitted to mean "the request's default" (per-item paths in batches). */
+/** A required folder path, normalised; traversal and bad folder names become validation issues. */
+export const requiredPathField = (field: string) => z.string({ error: `${field} is required` }).transform(normalizedOrIssue);
+
 export const optionalPathField = z
   .string({ error: "path must be a string" })
   .optional()

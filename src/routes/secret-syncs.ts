@@ -82,13 +82,7 @@ export function registerSecretSyncRoutes(app: Hono<AppEnv>) {
   defineRoute(app, { method: "post", path: BASE, tag: "Secret syncs", summary: "Create a Qovery sync (queues a first run when auto-sync is on)", body: createSyncBody }, async (c, { body }) => {
     requireAccess(c.get("auth"), "syncs:write", body.projectId);
     const record = await service.createSync(deps(c), body);
-    await recordAudit(c, {
-      action: "secret-sync.create",
-      projectId: body.projectId,
-      targetType: "secret-sync",
-      targetId: record.sync.id,
-      metadata: { name: body.name, environment: body.environment, secretPath: body.secretPath, connectionId: body.connectionId, destinationConfig: body.destinationConfig },
-    });
+    await recordAudit(c, service.syncCreationAudit(body, record.sync.id));
     return c.json({ secretSync: service.publicSync(record) });
   });
 

@@ -2,6 +2,7 @@
  * Qovery secret syncs: create, read, update, delete and the manual triggers, with Infisical's rules and messages.
  * The destination is checked against Qovery through the connection before anything is stored.
  */
+import type { AuditEntry } from "../audit/audit-log";
 import type { AuthContext } from "../auth/context";
 import { requireAccess } from "../auth/context";
 import { getQoveryConnection, qoveryAs, type ConnectionServiceDeps } from "../connections/service";
@@ -234,6 +235,17 @@ export async function findDuplicateDestination(db: Db, projectId: string, config
   const syncs = await repo.syncsOfProject(db, projectId);
   const duplicate = syncs.find((s) => s.id !== excludeSyncId && same(JSON.parse(s.destinationConfigJson) as QoveryDestinationConfig));
   return duplicate ? { hasDuplicate: true, duplicateProjectId: duplicate.projectId } : { hasDuplicate: false };
+}
+
+/** The audit entry of a sync's creation, the same from the API and the console. */
+export function syncCreationAudit(input: CreateSyncInput, syncId: string): AuditEntry {
+  return {
+    action: "secret-sync.create",
+    projectId: input.projectId,
+    targetType: "secret-sync",
+    targetId: syncId,
+    metadata: { name: input.name, environment: input.environment, secretPath: input.secretPath, connectionId: input.connectionId, destinationConfig: input.destinationConfig },
+  };
 }
 
 export { publicSync };

@@ -15,7 +15,7 @@ import { webhookEndpoints, webhookReceipts } from "../db/schema";
 import { ApiError, badRequest, forbidden, unauthorized, validationFailure } from "../lib/errors";
 import type { Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
-import { InvalidPathError, normalizePath } from "../store/paths";
+import { requiredPathField } from "../http/store-request";
 import { findEnvironmentBySlug } from "../store/projects";
 import { locationKey } from "../store/secret-reader";
 import { triggerSyncsForChanges, type TriggerDeps } from "./auto-sync";
@@ -34,15 +34,7 @@ let decoySecret: string | undefined;
 const payloadSchema = z.object({
   projectId: z.string({ error: "projectId is required" }).trim().min(1, "projectId is required"),
   environment: z.string({ error: "environment is required" }).trim().min(1, "environment is required").max(64, "environment must be at most 64 characters"),
-  secretPath: z.string({ error: "secretPath is required" }).transform((raw, ctx) => {
-    try {
-      return normalizePath(raw);
-    } catch (err) {
-      if (!(err instanceof InvalidPathError)) throw err;
-      ctx.addIssue({ code: "custom", message: err.message });
-      return z.NEVER;
-    }
-  }),
+  secretPath: requiredPathField("secretPath"),
   syncIds: z.array(z.string().trim().min(1, "syncIds must not contain empty ids")).min(1, "syncIds, when given, lists at least one sync").max(100, "syncIds lists at most 100 syncs").optional(),
 });
 

@@ -319,12 +319,6 @@ async function createFromWizard(c: ConsoleContext, project: PublicProject, form:
     return Object.keys(errors).length ? backTo(errors) : backTo({}, `The sync was not created: ${error.message}`);
   }
   const body = parsed.data;
-  await audit(c, {
-    action: "secret-sync.create",
-    projectId: project.id,
-    targetType: "secret-sync",
-    targetId: record.sync.id,
-    metadata: { name: body.name, environment: body.environment, secretPath: body.secretPath, connectionId: body.connectionId, destinationConfig: body.destinationConfig },
-  });
+  await audit(c, syncs.syncCreationAudit(body, record.sync.id));
   return c.redirect(syncUrl(project.id, record.sync.id, "sync-created"), 303);
 }
