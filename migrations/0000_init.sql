@@ -44,11 +44,6 @@ CREATE TABLE `audit_logs` (
 );
 --> statement-breakpoint
 CREATE INDEX `audit_logs_project` ON `audit_logs` (`project_id`,`created_at`);--> statement-breakpoint
-CREATE TABLE `auto_sync_timers` (
-	`project_id` text PRIMARY KEY NOT NULL,
-	`due_at` text NOT NULL
-);
---> statement-breakpoint
 CREATE TABLE `change_events` (
 	`id` text PRIMARY KEY NOT NULL,
 	`project_id` text NOT NULL,
@@ -138,12 +133,6 @@ CREATE TABLE `identity_client_secrets` (
 );
 --> statement-breakpoint
 CREATE INDEX `identity_client_secrets_identity` ON `identity_client_secrets` (`identity_id`);--> statement-breakpoint
-CREATE TABLE `pending_changes` (
-	`project_id` text NOT NULL,
-	`location` text NOT NULL
-);
---> statement-breakpoint
-CREATE UNIQUE INDEX `pending_changes_project_location` ON `pending_changes` (`project_id`,`location`);--> statement-breakpoint
 CREATE TABLE `projects` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
@@ -195,6 +184,7 @@ CREATE TABLE `secret_syncs` (
 	`last_remove_job_id` text,
 	`last_remove_message` text,
 	`last_removed_at` text,
+	`source_dependencies_json` text,
 	`consecutive_failures` integer DEFAULT 0 NOT NULL,
 	`drift_status` text,
 	`last_drift_check_at` text,

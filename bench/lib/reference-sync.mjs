@@ -91,6 +91,7 @@ async function listManaged(collection, ownScope) {
 }
 
 async function main() {
+  globalThis.gc?.(); // started with --expose-gc: the baseline is the live heap after start-up
   sampleMemory();
   memory.heapUsedStart = memory.heapUsedPeak;
   memory.rssStart = memory.rssPeak;

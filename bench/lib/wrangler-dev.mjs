@@ -8,7 +8,8 @@
  *   temporary copy of wrangler.toml with one setting changed;
  * - `vars`: extra `--var NAME:value` overrides, e.g. `{ SYNC_SUBREQUEST_BUDGET: "1000" }`;
  * - `database`: apply the D1 migrations and pass ENCRYPTION_KEY / ADMIN_TOKEN (default: true unless `config` is set);
- * - `readyPath`: what to poll until the Worker answers (default: the API's `/api/openapi.json`).
+ * - `readyPath`: what to poll until the Worker answers (default: the API's `/api/openapi.json`);
+ * - `args`: further `wrangler dev` arguments, e.g. `["--test-scheduled"]` to expose `/__scheduled`.
  * The result also carries `port`, `inspectorPort` and `pid` (wrangler's process group) for benchmarks that observe it.
  */
 import { spawn } from "node:child_process";
@@ -75,7 +76,7 @@ async function waitUntilReady(url, exited) {
   throw new Error(`wrangler dev was not ready at ${url} after ${READY_TIMEOUT_MS / 1000}s`);
 }
 
-export async function startLocalWorker({ config, vars = {}, database = !config, readyPath = "/api/openapi.json" } = {}) {
+export async function startLocalWorker({ config, vars = {}, database = !config, readyPath = "/api/openapi.json", args = [] } = {}) {
   const persistTo = await mkdtemp(join(tmpdir(), "secret-sync-bench-"));
   const adminToken = `bench-admin-${randomBytes(16).toString("hex")}`;
   const encryptionKey = randomBytes(32).toString("base64");
@@ -95,6 +96,7 @@ export async function startLocalWorker({ config, vars = {}, database = !config, 
     ...varArgs,
     "--show-interactive-dev-session=false",
     "--log-level", "warn",
+    ...args,
   ]);
   const baseUrl = `http://127.0.0.1:${port}`;
 

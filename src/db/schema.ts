@@ -251,6 +251,11 @@ export const secretSyncs = sqliteTable(
     lastRemoveJobId: text("last_remove_job_id"),
     lastRemoveMessage: text("last_remove_message"),
     lastRemovedAt: text("last_removed_at"),
+    /**
+     * `<env slug>:<path>` locations the source read from at its last run (its folder, imported folders, referenced
+     * folders): a change at one of them triggers auto-sync without reading the source again
+     */
+    sourceDependenciesJson: text("source_dependencies_json"),
     /** failed sync runs in a row; cron retries failed auto-sync syncs with delays growing with it */
     consecutiveFailures: integer("consecutive_failures").notNull().default(0),
     /** cron drift check: "in-sync" | "drifted" | null (never checked), when, and what (keys and kinds, never values) */
@@ -322,23 +327,6 @@ export const syncLedger = sqliteTable(
     uniqueIndex("sync_ledger_place_key").on(t.scope, t.parentId, t.destinationKey),
     index("sync_ledger_sync").on(t.syncId),
   ],
-);
-
-// ===== Auto-sync debounce: changes wait here until the project's timer message fires
-
-export const autoSyncTimers = sqliteTable("auto_sync_timers", {
-  projectId: text("project_id").primaryKey(),
-  dueAt: text("due_at").notNull(),
-});
-
-export const pendingChanges = sqliteTable(
-  "pending_changes",
-  {
-    projectId: text("project_id").notNull(),
-    /** `<environment slug>:<path>` of a changed folder */
-    location: text("location").notNull(),
-  },
-  (t) => [uniqueIndex("pending_changes_project_location").on(t.projectId, t.location)],
 );
 
 // ===== Webhooks: inbound endpoints (signed secret-change notices) and outbound notification subscriptions

@@ -6,7 +6,7 @@ import { createDb, type Db } from "../db/client";
 import { loadKeyRing } from "../lib/crypto";
 import { createLogger, type Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
-import { runDueAutoSync, triggerDeps } from "../triggers/auto-sync";
+import { triggerDeps } from "../triggers/auto-sync";
 import { deliverNotification, recordDeadLetteredDelivery } from "../triggers/notifications";
 import { checkDrift } from "../triggers/reconcile";
 import { webhookSettings } from "../triggers/webhook-settings";
@@ -34,9 +34,6 @@ async function handleJob(job: QueueJob, env: Env, log: Logger): Promise<JobOutco
         },
         job,
       );
-    case "auto-sync":
-      await runDueAutoSync(triggerDeps(env), job.projectId);
-      return DONE;
     case "drift-check":
       await checkDrift({ ...triggerDeps(env), qoveryBaseUrl: env.QOVERY_API_URL, settings: engineSettings(env), log }, job.syncId);
       return DONE;

@@ -7,12 +7,6 @@ export interface SyncRunJob {
   runId: string;
 }
 
-/** The auto-sync debounce timer of a project fired. */
-export interface AutoSyncJob {
-  type: "auto-sync";
-  projectId: string;
-}
-
 /** Cron asked for one sync's drift check. */
 export interface DriftCheckJob {
   type: "drift-check";
@@ -28,7 +22,7 @@ export interface NotificationJob {
   event: SyncEvent;
 }
 
-export type QueueJob = SyncRunJob | AutoSyncJob | DriftCheckJob | NotificationJob;
+export type QueueJob = SyncRunJob | DriftCheckJob | NotificationJob;
 
 export type JobQueue = Queue<QueueJob>;
 

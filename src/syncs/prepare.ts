@@ -42,16 +42,16 @@ async function desiredSecrets(
   record: SyncRecord,
   config: SyncConfig,
   ownLedger: LedgerEntry[],
-): Promise<DesiredSecret[]> {
+): Promise<{ desired: DesiredSecret[]; dependencies: string[] }> {
   const { sync, environment } = record;
   if (!sync.folderId || !environment) throw badRequest(FOLDER_MISSING);
-  const { secrets } = await readResolvedSecrets(db, ring, { projectId: sync.projectId, environmentSlug: environment.slug, path: sync.secretPath });
+  const { secrets, dependencies } = await readResolvedSecrets(db, ring, { projectId: sync.projectId, environmentSlug: environment.slug, path: sync.secretPath });
   const ledgerHere = new Map(
     ownLedger
       .filter((e) => e.scope === config.target.scope && e.parentId === config.target.parentId && e.kind === config.target.kind)
       .map((e) => [e.destinationKey, e]),
   );
-  return Promise.all(
+  const desired = await Promise.all(
     secrets.map(async (secret) => {
       const destinationKey = renderKey(config.options.keySchema, secret.key, environment.slug);
       const previousKeyId = ledgerHere.get(destinationKey)?.fingerprint.split(":")[0];
@@ -65,13 +65,14 @@ async function desiredSecrets(
       };
     }),
   );
+  return { desired, dependencies };
 }
 
 export interface PreparedPlan {
   plan: Plan;
   config: SyncConfig;
-  /** values by destination key, for the writes; never persisted */
-  desiredCount: number;
+  /** the locations the source read from (null for removals, which do not read it) */
+  dependencies: string[] | null;
 }
 
 export async function prepareSyncPlan(db: Db, ring: KeyRing, qovery: QoveryClient, record: SyncRecord, kind: RunKind): Promise<PreparedPlan> {
@@ -79,9 +80,9 @@ export async function prepareSyncPlan(db: Db, ring: KeyRing, qovery: QoveryClien
   const ownLedger = await ledgerOfSync(db, record.sync.id);
   if (kind === "remove") {
     const rows = await listDestination(qovery, config.target);
-    return { plan: planRemoval({ target: config.target, rows, ownLedger }), config, desiredCount: 0 };
+    return { plan: planRemoval({ target: config.target, rows, ownLedger }), config, dependencies: null };
   }
-  const desired = await desiredSecrets(db, ring, record, config, ownLedger);
+  const { desired, dependencies } = await desiredSecrets(db, ring, record, config, ownLedger);
   const [rows, foreignLedger] = await Promise.all([listDestination(qovery, config.target), foreignLedgerAt(db, record.sync.id, config.target)]);
   const plan = planSync({
     syncId: record.sync.id,
@@ -94,5 +95,5 @@ export async function prepareSyncPlan(db: Db, ring: KeyRing, qovery: QoveryClien
     ownLedger,
     foreignLedger,
   });
-  return { plan, config, desiredCount: desired.length };
+  return { plan, config, dependencies };
 }

@@ -173,6 +173,10 @@ export async function processSyncRun(deps: RunnerDeps, job: { syncId: string; ru
     throw error;
   }
   const { plan } = prepared;
+  const dependencies = prepared.dependencies && JSON.stringify(prepared.dependencies);
+  if (dependencies && dependencies !== record.sync.sourceDependenciesJson) {
+    await repo.updateSync(db, run.syncId, { sourceDependenciesJson: dependencies });
+  }
   if (plan.refusal) return finish("failed", summarizeFailures(previous.results, plan.refusal), previous.results, plan);
 
   const applied: ApplyResult = await applyPlan(

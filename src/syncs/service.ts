@@ -144,6 +144,7 @@ export async function createSync(deps: SyncServiceDeps, input: CreateSyncInput) 
     lastRemoveMessage: null,
     lastRemovedAt: null,
     deleteAfterRemove: false,
+    sourceDependenciesJson: null,
     consecutiveFailures: 0,
     driftStatus: null,
     lastDriftCheckAt: null,
@@ -179,7 +180,7 @@ export async function updateSync(deps: SyncServiceDeps, record: repo.SyncRecord,
   let environmentSlug = record.environment?.slug;
   if (input.environment !== undefined || input.secretPath !== undefined) {
     const source = await resolveSource(db, current.projectId, input.environment ?? environmentSlug ?? "", input.secretPath ?? current.secretPath);
-    Object.assign(patch, { environmentId: source.environment.id, secretPath: source.path, folderId: source.folderId });
+    Object.assign(patch, { environmentId: source.environment.id, secretPath: source.path, folderId: source.folderId, sourceDependenciesJson: null });
     environmentSlug = source.environment.slug;
   }
   // Infisical replaces syncOptions as a whole when they are sent.

@@ -1,11 +1,15 @@
 /**
- * Auto-sync: every committed store change schedules the project's affected syncs after a short debounce, so a burst
- * of writes becomes one run per sync. A sync is affected when a changed folder is its source, one of the folders it
- * imports (nested), or a folder its values reference (transitively).
+ * Auto-sync: every committed store change queues a run of each enabled auto-sync sync it affects, delayed by the
+ * debounce window. Later triggers join that waiting run (one pending run per sync), so a burst of writes becomes one
+ * run per sync, and a change arriving while a run is in flight gives exactly one follow-up.
+ *
+ * A sync is affected when a changed folder is one its source read from at its last run: its own folder, the folders
+ * it imports (nested), or a folder its values reference (transitively). The runner records that list on the sync, so
+ * matching a change costs one query, not a read of every source.
  */
 import { and, eq, inArray } from "drizzle-orm";
-import { chunkRows, createDb, runBatch, type Db } from "../db/client";
-import { autoSyncTimers, environments, pendingChanges, secretSyncs } from "../db/schema";
+import { createDb, type Db } from "../db/client";
+import { environments, secretSyncs } from "../db/schema";
 import { loadKeyRing, type KeyRing } from "../lib/crypto";
 import type { JobQueue } from "../queue/messages";
 import type { ChangeEvent } from "../store/change-events";
@@ -31,43 +35,22 @@ export function debounceSeconds(env: Env): number {
   return Number.isFinite(n) && n >= 0 ? n : 2;
 }
 
-/**
- * Called after every committed store write. Records the changed locations and, if the project has no timer running,
- * starts one: a delayed queue message that later runs `runDueAutoSync`.
- */
+/** Called after every committed store write. */
 export async function scheduleAutoSync(env: Env, events: readonly ChangeEvent[]): Promise<void> {
-  const db = createDb(env.DB);
-  const byProject = new Map<string, Set<string>>();
-  for (const event of events) {
-    const set = byProject.get(event.projectId) ?? new Set<string>();
-    set.add(locationKey(event.environmentSlug, event.path));
-    byProject.set(event.projectId, set);
-  }
-  const delay = debounceSeconds(env);
+  const byProject = new Map<string, string[]>();
+  for (const event of events) byProject.set(event.projectId, [...(byProject.get(event.projectId) ?? []), locationKey(event.environmentSlug, event.path)]);
+  const deps = triggerDeps(env);
   for (const [projectId, locations] of byProject) {
-    const rows = [...locations].map((location) => ({ projectId, location }));
-    await runBatch(db, chunkRows(rows, 2).map((part) => db.insert(pendingChanges).values(part).onConflictDoNothing()));
-    const timer = await db
-      .insert(autoSyncTimers)
-      .values({ projectId, dueAt: new Date(Date.now() + delay * 1000).toISOString() })
-      .onConflictDoNothing()
-      .run();
-    if (timer.meta.changes) await (env.SYNC_QUEUE as JobQueue).send({ type: "auto-sync", projectId }, delay ? { delaySeconds: delay } : undefined);
+    await triggerSyncsForChanges(deps, projectId, locations, { trigger: "auto", delaySeconds: debounceSeconds(env) });
   }
-}
-
-/** The debounce timer fired: take the changes gathered so far (later ones start a new timer) and queue the runs. */
-export async function runDueAutoSync(deps: TriggerDeps, projectId: string): Promise<RunRequest[]> {
-  await deps.db.delete(autoSyncTimers).where(eq(autoSyncTimers.projectId, projectId));
-  const taken = await deps.db.delete(pendingChanges).where(eq(pendingChanges.projectId, projectId)).returning({ location: pendingChanges.location });
-  if (!taken.length) return [];
-  return triggerSyncsForChanges(deps, projectId, taken.map((t) => t.location), { trigger: "auto" });
 }
 
 export interface ChangeTriggerOptions {
   trigger: Extract<RunTrigger, "auto" | "webhook">;
   /** only these syncs (they still have to be enabled and affected); auto-sync need not be on for them */
   syncIds?: string[];
+  /** when the run starts at the earliest: the debounce window for store changes */
+  delaySeconds?: number;
 }
 
 /** Queues a run for every enabled sync of the project that `locations` (`<env slug>:<path>`) affect. */
@@ -86,23 +69,21 @@ export async function triggerSyncsForChanges(deps: TriggerDeps, projectId: strin
   const changed = new Set(locations);
   const requests: RunRequest[] = [];
   for (const sync of candidates) {
-    if (await isAffected(deps, sync, changed)) requests.push(await requestRun(deps.db, deps.queue, sync, "sync", options.trigger));
+    if ((await sourceDependencies(deps, sync)).some((location) => changed.has(location))) {
+      requests.push(await requestRun(deps.db, deps.queue, sync, "sync", options.trigger, options.delaySeconds));
+    }
   }
   return requests;
 }
 
-async function isAffected(deps: TriggerDeps, sync: SyncRow, changed: ReadonlySet<string>): Promise<boolean> {
-  const environment = await environmentSlugOf(deps.db, sync);
-  if (!environment) return false;
-  if (changed.has(locationKey(environment, sync.secretPath))) return true;
-  if (!sync.folderId) return false;
-  // Imports and references are only known from the source's values, so the source is read (constant D1 queries).
-  const { dependencies } = await readResolvedSecrets(deps.db, await deps.keyRing(), { projectId: sync.projectId, environmentSlug: environment, path: sync.secretPath });
-  return dependencies.some((location) => changed.has(location));
-}
-
-async function environmentSlugOf(db: Db, sync: SyncRow): Promise<string | null> {
-  if (!sync.environmentId) return null;
-  const row = await db.select({ slug: environments.slug }).from(environments).where(eq(environments.id, sync.environmentId)).get();
-  return row?.slug ?? null;
+/** What the last run recorded; a sync that never ran reads its source once (and the run will record it). */
+async function sourceDependencies(deps: TriggerDeps, sync: SyncRow): Promise<string[]> {
+  if (!sync.environmentId) return [];
+  const environment = await deps.db.select({ slug: environments.slug }).from(environments).where(eq(environments.id, sync.environmentId)).get();
+  if (!environment) return [];
+  const own = locationKey(environment.slug, sync.secretPath);
+  if (sync.sourceDependenciesJson) return [own, ...(JSON.parse(sync.sourceDependenciesJson) as string[])];
+  if (!sync.folderId) return [own];
+  const read = await readResolvedSecrets(deps.db, await deps.keyRing(), { projectId: sync.projectId, environmentSlug: environment.slug, path: sync.secretPath });
+  return read.dependencies;
 }

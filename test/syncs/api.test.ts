@@ -138,7 +138,9 @@ describe("Infisical's generic endpoints", () => {
 describe("plan and run history explain every decision without values", () => {
   it("previews a run, and reports runs and per-key outcomes", async () => {
     const f = await syncFixture({ KEEP: "same-value", CHANGE: "old-value", BROKEN: "x" });
-    const sync = await createSync(f);
+    // Manual runs only, so no auto-sync run races the preview below.
+    const sync = await createSync(f, { autoSyncEnabled: false });
+    await triggerSync(sync.id);
     await waitForRun(sync.id);
     await putSecrets(f.project.id, "dev", "/app", { CHANGE: "new-value", BROKEN: "${NOPE}", ADDED: "brand-new" });
 
@@ -159,7 +161,7 @@ describe("plan and run history explain every decision without values", () => {
     await triggerSync(sync.id);
     await waitForRun(sync.id);
     const runs = await api.get(`${BASE}/${sync.id}/runs`);
-    expect(runs.body.runs.map((r: { trigger: string }) => r.trigger)).toEqual(["manual", "create"]);
+    expect(runs.body.runs.map((r: { trigger: string }) => r.trigger)).toEqual(["manual", "manual"]);
     const run = await latestRun(sync.id);
     expect(run.counts).toMatchObject({ created: 1, updated: 1, unchanged: 1, heldBack: 1 });
     expect(JSON.stringify(run)).not.toMatch(/same-value|new-value|brand-new/);
