@@ -53,7 +53,7 @@ export async function handleQueueBatch(batch: MessageBatch<QueueJob>, env: Env):
     }
     try {
       const outcome = await handleJob(job, env, log);
-      if (outcome.kind === "requeue") await env.SYNC_QUEUE.send(job, outcome.delaySeconds ? { delaySeconds: outcome.delaySeconds } : undefined);
+      if (outcome.kind === "requeue") await env.SYNC_QUEUE.send(outcome.job ?? job, outcome.delaySeconds ? { delaySeconds: outcome.delaySeconds } : undefined);
       message.ack();
     } catch (error) {
       log.error("queue_job_crashed", { type: job.type, name: (error as Error).name, message: (error as Error).message.slice(0, 300), attempts: message.attempts });

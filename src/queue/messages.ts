@@ -5,6 +5,8 @@ export interface SyncRunJob {
   type: "sync-run";
   syncId: string;
   runId: string;
+  /** set on a continuation: the fence of the lease the previous invocation hands over to this one */
+  fence?: number;
 }
 
 /** Cron asked for one sync's drift check. */
@@ -26,5 +28,8 @@ export type QueueJob = SyncRunJob | DriftCheckJob | NotificationJob;
 
 export type JobQueue = Queue<QueueJob>;
 
-/** What handling a job decided: done, or the same job again after a delay (busy, continuation, transient failure). */
-export type JobOutcome = { kind: "done" } | { kind: "requeue"; delaySeconds: number };
+/**
+ * What handling a job decided: done, or the job again after a delay (busy, continuation, transient failure) —
+ * `job` when it changed (e.g. a continuation carrying its lease's fence).
+ */
+export type JobOutcome = { kind: "done" } | { kind: "requeue"; delaySeconds: number; job?: QueueJob };

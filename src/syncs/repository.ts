@@ -201,24 +201,32 @@ export interface Lease {
 }
 
 /**
- * Takes the sync's lease for `runId` with one conditional UPDATE (D1 has no interactive transactions): free, expired,
- * or already this run's (a continuation). Refused while `maxPerConnection` other syncs of the same connection hold a
- * live lease. Each take-over increments the fencing token, so a writer that lost its lease can tell.
+ * Takes the sync's lease for `runId` with one conditional UPDATE (D1 has no interactive transactions): when it is
+ * free or expired, or when `handoverFence` is the fence of this run's own live lease (a continuation the previous
+ * invocation asked for). A duplicate delivery of the run's job carries no such fence and waits like any other.
+ * Refused while `maxPerConnection` other syncs of the same connection hold a live lease. Each take-over increments
+ * the fencing token, so a writer that lost its lease can tell.
  */
-export async function acquireLease(db: Db, sync: SyncRow, runId: string, ttlSeconds: number, maxPerConnection: number): Promise<Lease | null> {
+export async function acquireLease(
+  db: Db,
+  sync: SyncRow,
+  runId: string,
+  handoverFence: number | undefined,
+  ttlSeconds: number,
+  maxPerConnection: number,
+): Promise<Lease | null> {
   const now = nowIso();
   const until = new Date(Date.now() + ttlSeconds * 1000).toISOString();
-  const result = await db.run(sql`
+  const row = await db.get<{ lease_fence: number }>(sql`
     update secret_syncs
        set lease_run_id = ${runId}, lease_expires_at = ${until}, lease_fence = lease_fence + 1
      where id = ${sync.id}
-       and (lease_run_id is null or lease_expires_at < ${now} or lease_run_id = ${runId})
+       and (lease_run_id is null or lease_expires_at < ${now} or (lease_run_id = ${runId} and lease_fence = ${handoverFence ?? -1}))
        and (select count(*) from secret_syncs other
              where other.connection_id = ${sync.connectionId} and other.id <> ${sync.id}
-               and other.lease_run_id is not null and other.lease_expires_at >= ${now}) < ${maxPerConnection}`);
-  if (!result.meta.changes) return null;
-  const row = await db.select({ fence: secretSyncs.leaseFence }).from(secretSyncs).where(eq(secretSyncs.id, sync.id)).get();
-  return row ? { syncId: sync.id, runId, fence: row.fence } : null;
+               and other.lease_run_id is not null and other.lease_expires_at >= ${now}) < ${maxPerConnection}
+    returning lease_fence`);
+  return row ? { syncId: sync.id, runId, fence: row.lease_fence } : null;
 }
 
 /** Extends the lease; false when another writer has taken it over (the caller must stop writing). */

@@ -11,7 +11,7 @@ import type { KeyRing } from "../lib/crypto";
 import type { Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { QoveryAuthError, QoveryError, QoveryForbiddenError, QoveryNotFoundError, QoveryRateLimitError, QoveryValidationError } from "../qovery/errors";
-import type { JobOutcome, JobQueue } from "../queue/messages";
+import type { JobOutcome, JobQueue, SyncRunJob } from "../queue/messages";
 import { publishSyncEvent } from "../triggers/notifications";
 import { applyPlan, type ApplyResult } from "./apply";
 import type { EngineSettings } from "./engine-settings";
@@ -70,7 +70,7 @@ function countResults(results: KeyResult[], plan: Plan | null): Record<string, n
   return counts;
 }
 
-export async function processSyncRun(deps: RunnerDeps, job: { syncId: string; runId: string }): Promise<JobOutcome> {
+export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise<JobOutcome> {
   const { db, settings } = deps;
   const run = await repo.getRun(db, job.runId);
   if (!run || run.status === "succeeded" || run.status === "failed") return DONE; // a redelivered message of a finished run
@@ -79,7 +79,7 @@ export async function processSyncRun(deps: RunnerDeps, job: { syncId: string; ru
     await repo.updateRun(db, run.id, { status: "failed", message: "The sync was deleted before this run could finish", finishedAt: nowIso() });
     return DONE;
   }
-  const lease = await repo.acquireLease(db, record.sync, run.id, settings.leaseSeconds, settings.connectionConcurrency);
+  const lease = await repo.acquireLease(db, record.sync, run.id, job.fence, settings.leaseSeconds, settings.connectionConcurrency);
   if (!lease) return { kind: "requeue", delaySeconds: busyDelaySeconds(run.attempts) };
 
   const log = deps.log.child({ syncId: run.syncId, runId: run.id, kind: run.kind });
@@ -159,7 +159,7 @@ export async function processSyncRun(deps: RunnerDeps, job: { syncId: string; ru
     // mistake the waiting run for a crashed one.
     await repo.renewLease(db, lease, delaySeconds + settings.leaseSeconds);
     log.warn("sync_run_retry", { delaySeconds, attempt });
-    return { kind: "requeue", delaySeconds } satisfies JobOutcome;
+    return { kind: "requeue", delaySeconds, job: { ...job, fence: lease.fence } } satisfies JobOutcome;
   };
 
   let prepared;
@@ -200,7 +200,7 @@ export async function processSyncRun(deps: RunnerDeps, job: { syncId: string; ru
     // Keep the lease: the follow-up message continues this run right away.
     await repo.updateRun(db, run.id, { resultsJson: JSON.stringify(results), qoveryCalls: previous.qoveryCalls + calls, attempts: attempt - 1 });
     log.info("sync_run_continues", { calls });
-    return { kind: "requeue", delaySeconds: 0 };
+    return { kind: "requeue", delaySeconds: 0, job: { ...job, fence: lease.fence } };
   }
   const transient = applied.results.filter((r) => r.outcome === "failed" && TRANSIENT_CLASSES.has(r.errorClass ?? ""));
   if (transient.length && attempt < settings.maxAttempts) {

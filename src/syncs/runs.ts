@@ -14,7 +14,7 @@ export interface RunRequest {
 
 export async function requestRun(db: Db, queue: JobQueue, sync: SyncRow, kind: RunKind, trigger: RunTrigger, delaySeconds = 0): Promise<RunRequest> {
   const waiting = await findOpenRun(db, sync.id, kind);
-  if (waiting) return { run: waiting, queued: false };
+  if (waiting) return joinWaitingRun(queue, waiting, delaySeconds);
   const run = newRun(sync.id, kind, trigger);
   const columns = statusColumns(kind);
   // The partial unique index on pending runs makes a concurrent duplicate insert a no-op instead of a second run.
@@ -27,8 +27,18 @@ export async function requestRun(db: Db, queue: JobQueue, sync: SyncRow, kind: R
   ]);
   if (!inserted.meta.changes) {
     const joined = await findOpenRun(db, sync.id, kind);
-    if (joined) return { run: joined, queued: false };
+    if (joined) return joinWaitingRun(queue, joined, delaySeconds);
   }
   await queue.send({ type: "sync-run", syncId: sync.id, runId: run.id }, delaySeconds ? { delaySeconds } : undefined);
   return { run, queued: true };
+}
+
+/**
+ * A trigger that wants the run now (manual, webhook, cron) must not wait out a debounce delay the waiting run may
+ * have: it sends the job again without delay. The extra delivery is harmless: a finished run's job is a no-op, and
+ * one arriving mid-run waits for the lease.
+ */
+async function joinWaitingRun(queue: JobQueue, run: RunRow, delaySeconds: number): Promise<RunRequest> {
+  if (!delaySeconds) await queue.send({ type: "sync-run", syncId: run.syncId, runId: run.id });
+  return { run, queued: false };
 }

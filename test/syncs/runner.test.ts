@@ -10,7 +10,7 @@ import { loadKeyRing } from "../../src/lib/crypto";
 import { createLogger } from "../../src/lib/logger";
 import { engineSettings, type EngineSettings } from "../../src/syncs/engine-settings";
 import { acquireLease, findSyncRecord, getRun, newRun, syncRunsTable } from "../../src/syncs/repository";
-import type { JobOutcome, JobQueue } from "../../src/queue/messages";
+import type { JobOutcome, JobQueue, SyncRunJob } from "../../src/queue/messages";
 import { processSyncRun, retryDelaySeconds } from "../../src/syncs/runner";
 import { createSync, qoveryValues, syncFixture } from "../helpers/sync-fixtures";
 
@@ -47,11 +47,13 @@ async function manualSync(secretCount: number) {
 /** Delivers the job until the runner says done, counting Qovery calls per delivery. */
 async function deliverUntilDone(syncId: string, runId: string, settings: Partial<EngineSettings>) {
   const perDelivery: number[] = [];
+  let job: SyncRunJob = { type: "sync-run", syncId, runId };
   let outcome: JobOutcome;
   do {
     let calls = 0;
-    outcome = await processSyncRun(deps(settings, () => calls++), { syncId, runId });
+    outcome = await processSyncRun(deps(settings, () => calls++), job);
     perDelivery.push(calls);
+    if (outcome.kind === "requeue" && outcome.job?.type === "sync-run") job = outcome.job;
   } while (outcome.kind === "requeue" && perDelivery.length < 50);
   return perDelivery;
 }
@@ -75,10 +77,10 @@ describe("at-least-once delivery", () => {
   it("a redelivered message of a finished run does nothing", async () => {
     const { f, sync } = await manualSync(3);
     const run = await pendingRun(sync.id);
-    expect(await processSyncRun(deps(), { syncId: sync.id, runId: run.id })).toEqual({ kind: "done" });
+    expect(await processSyncRun(deps(), { type: "sync-run", syncId: sync.id, runId: run.id })).toEqual({ kind: "done" });
     await f.tenant.clearCalls();
     let calls = 0;
-    expect(await processSyncRun(deps({}, () => calls++), { syncId: sync.id, runId: run.id })).toEqual({ kind: "done" });
+    expect(await processSyncRun(deps({}, () => calls++), { type: "sync-run", syncId: sync.id, runId: run.id })).toEqual({ kind: "done" });
     expect(calls).toBe(0);
     expect(await f.tenant.calls()).toEqual([]);
   });
@@ -87,8 +89,10 @@ describe("at-least-once delivery", () => {
     const { f, sync } = await manualSync(30);
     const run = await pendingRun(sync.id);
     // The first delivery stops after part of the work, as a crashed invocation would: lease held, ledger half written.
-    const first = await processSyncRun(deps({ subrequestBudget: 12 }), { syncId: sync.id, runId: run.id });
-    expect(first).toEqual({ kind: "requeue", delaySeconds: 0 });
+    const first = await processSyncRun(deps({ subrequestBudget: 12 }), { type: "sync-run", syncId: sync.id, runId: run.id });
+    expect(first).toMatchObject({ kind: "requeue", delaySeconds: 0, job: { runId: run.id, fence: expect.any(Number) } });
+    // A duplicate delivery (no fence) while the lease is live must not start a second writer.
+    expect((await processSyncRun(deps(), { type: "sync-run", syncId: sync.id, runId: run.id })).kind).toBe("requeue");
     const landed = Object.keys(await qoveryValues(f.tenant, f.tenant.environment.id)).length;
     expect(landed).toBeGreaterThan(0);
     expect(landed).toBeLessThan(30);
@@ -107,17 +111,17 @@ describe("single writer", () => {
   it("a run waits while another run holds the sync's lease, then proceeds", async () => {
     const { f, sync } = await manualSync(2);
     const record = (await findSyncRecord(db, sync.id))!;
-    const holder = await acquireLease(db, record.sync, "another-run", 120, 5);
+    const holder = await acquireLease(db, record.sync, "another-run", undefined, 120, 5);
     expect(holder).not.toBeNull();
     await f.tenant.clearCalls();
     const run = await pendingRun(sync.id);
-    const outcome = await processSyncRun(deps(), { syncId: sync.id, runId: run.id });
+    const outcome = await processSyncRun(deps(), { type: "sync-run", syncId: sync.id, runId: run.id });
     expect(outcome.kind).toBe("requeue");
     expect(await f.tenant.calls()).toEqual([]);
     expect((await getRun(db, run.id))?.status).toBe("pending");
 
     await env.DB.prepare("update secret_syncs set lease_run_id = null, lease_expires_at = null where id = ?").bind(sync.id).run();
-    expect(await processSyncRun(deps(), { syncId: sync.id, runId: run.id })).toEqual({ kind: "done" });
+    expect(await processSyncRun(deps(), { type: "sync-run", syncId: sync.id, runId: run.id })).toEqual({ kind: "done" });
     expect(Object.keys(await qoveryValues(f.tenant, f.tenant.environment.id))).toHaveLength(2);
   });
 
@@ -129,8 +133,8 @@ describe("single writer", () => {
       const sibling = { ...record.sync, id: crypto.randomUUID(), name: `${record.sync.name}-${i}`, leaseRunId: `busy-${i}`, leaseExpiresAt: new Date(Date.now() + 60_000).toISOString() };
       await db.insert(secretSyncs).values(sibling);
     }
-    expect(await acquireLease(db, record.sync, "r1", 120, 2)).toBeNull();
-    expect(await acquireLease(db, record.sync, "r1", 120, 3)).not.toBeNull();
+    expect(await acquireLease(db, record.sync, "r1", undefined, 120, 2)).toBeNull();
+    expect(await acquireLease(db, record.sync, "r1", undefined, 120, 3)).not.toBeNull();
   });
 });
 

@@ -2,7 +2,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
+import type { JobQueue } from "../../src/queue/messages";
 import { acquireLease, findSyncRecord } from "../../src/syncs/repository";
+import { requestRun } from "../../src/syncs/runs";
 import { api } from "../helpers/api";
 import { createFolder, createSync, putSecrets, qoveryValues, syncFixture, waitForRun } from "../helpers/sync-fixtures";
 
@@ -73,7 +75,7 @@ describe("auto-sync on change", () => {
     await waitForRun(sync.id);
     // A run is in flight: hold the sync's lease as it would.
     const record = (await findSyncRecord(db, sync.id))!;
-    const lease = await acquireLease(db, record.sync, "in-flight-run", 30, 5);
+    const lease = await acquireLease(db, record.sync, "in-flight-run", undefined, 30, 5);
     expect(lease).not.toBeNull();
     await putSecrets(f.project.id, "dev", "/app", { A: "2" });
     await vi.waitUntil(async () => (await runsOf(sync.id)).some((r) => r.trigger === "auto"), { timeout: 10_000, interval: 100 });
@@ -84,4 +86,16 @@ describe("auto-sync on change", () => {
     await untilValue(f, "A", "3");
     expect((await runsOf(sync.id)).filter((r) => r.trigger === "auto")).toHaveLength(1);
   }, 30_000);
+
+  it("a manual trigger runs a waiting auto-sync run now instead of waiting out its delay", async () => {
+    const f = await syncFixture({ A: "1" });
+    const sync = await createSync(f, { autoSyncEnabled: false });
+    const record = (await findSyncRecord(db, sync.id))!;
+    const waiting = await requestRun(db, env.SYNC_QUEUE as JobQueue, record.sync, "sync", "auto", 600);
+    expect(waiting.queued).toBe(true);
+    const manual = await api.post(`/api/v1/secret-syncs/qovery/${sync.id}/sync-secrets`);
+    expect(manual.body.runId).toBe(waiting.run.id);
+    expect((await waitForRun(sync.id)).syncStatus).toBe("succeeded");
+    expect(await qoveryValues(f.tenant, f.tenant.environment.id)).toEqual({ A: "1" });
+  });
 });
