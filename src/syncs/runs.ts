@@ -14,7 +14,7 @@ export interface RunRequest {
 
 export async function requestRun(db: Db, queue: JobQueue, sync: SyncRow, kind: RunKind, trigger: RunTrigger, delaySeconds = 0): Promise<RunRequest> {
   const waiting = await findOpenRun(db, sync.id, kind);
-  if (waiting) return joinWaitingRun(queue, waiting, delaySeconds);
+  if (waiting) return joinWaitingRun(db, queue, waiting, trigger, delaySeconds);
   const run = newRun(sync.id, kind, trigger);
   const columns = statusColumns(kind);
   // The partial unique index on pending runs makes a concurrent duplicate insert a no-op instead of a second run.
@@ -27,7 +27,7 @@ export async function requestRun(db: Db, queue: JobQueue, sync: SyncRow, kind: R
   ]);
   if (!inserted.meta.changes) {
     const joined = await findOpenRun(db, sync.id, kind);
-    if (joined) return joinWaitingRun(queue, joined, delaySeconds);
+    if (joined) return joinWaitingRun(db, queue, joined, trigger, delaySeconds);
   }
   await queue.send({ type: "sync-run", syncId: sync.id, runId: run.id }, delaySeconds ? { delaySeconds } : undefined);
   return { run, queued: true };
@@ -35,10 +35,12 @@ export async function requestRun(db: Db, queue: JobQueue, sync: SyncRow, kind: R
 
 /**
  * A trigger that wants the run now (manual, webhook, cron) must not wait out a debounce delay the waiting run may
- * have: it sends the job again without delay. The extra delivery is harmless: a finished run's job is a no-op, and
- * one arriving mid-run waits for the lease.
+ * have: it sends the job again without delay, and the run is recorded as that trigger's (what a person asked for).
+ * The extra delivery is harmless: a finished run's job is a no-op, and one arriving mid-run waits for the lease.
  */
-async function joinWaitingRun(queue: JobQueue, run: RunRow, delaySeconds: number): Promise<RunRequest> {
-  if (!delaySeconds) await queue.send({ type: "sync-run", syncId: run.syncId, runId: run.id });
-  return { run, queued: false };
+async function joinWaitingRun(db: Db, queue: JobQueue, run: RunRow, trigger: RunTrigger, delaySeconds: number): Promise<RunRequest> {
+  if (delaySeconds) return { run, queued: false };
+  await db.update(syncRuns).set({ trigger }).where(and(eq(syncRuns.id, run.id), eq(syncRuns.status, "pending")));
+  await queue.send({ type: "sync-run", syncId: run.syncId, runId: run.id });
+  return { run: { ...run, trigger }, queued: false };
 }
