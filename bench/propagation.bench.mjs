@@ -7,6 +7,7 @@
  */
 import { createClient } from "./lib/client.mjs";
 import { percentile } from "./lib/stats.mjs";
+import { simulatorControl } from "./lib/simulator.mjs";
 import { startLocalWorker } from "./lib/wrangler-dev.mjs";
 
 export const name = "propagation";
@@ -25,24 +26,6 @@ async function waitFor(check, what) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   throw new Error(`propagation bench: timed out waiting for ${what}`);
-}
-
-function simulatorControl(baseUrl) {
-  const call = async (method, path, body) => {
-    const res = await fetch(`${baseUrl}/__sim${path}`, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`simulator ${method} ${path} → ${res.status}`);
-    return res.status === 204 ? undefined : res.json();
-  };
-  return {
-    createTenant: () => call("POST", "/tenants", { name: "propagation bench" }),
-    valueOf: async (tenantId, key) => (await call("GET", `/tenants/${tenantId}/variables`)).variables.find((v) => v.key === key)?.value,
-    calls: async (tenantId) => (await call("GET", `/tenants/${tenantId}/calls`)).calls,
-    clearCalls: (tenantId) => call("DELETE", `/tenants/${tenantId}/calls`),
-  };
 }
 
 async function setUp(api, tenant) {
@@ -75,9 +58,10 @@ export async function run({ iterations }) {
     apiWorker = await startLocalWorker({ vars: { QOVERY_API_URL: simulator.baseUrl, AUTO_SYNC_DEBOUNCE_SECONDS: DEBOUNCE_SECONDS }, args: ["--test-scheduled"] });
     const api = createClient(apiWorker.baseUrl, apiWorker.adminToken);
     const sim = simulatorControl(simulator.baseUrl);
-    const tenant = await sim.createTenant();
+    const tenant = await sim.createTenant("propagation bench");
     const { projectId, syncId } = await setUp(api, tenant);
-    await waitFor(async () => (await sim.valueOf(tenant.id, "PROPAGATED")) === "v0", "the first sync");
+    const valueInQovery = async () => (await sim.variables(tenant.id)).find((v) => v.key === "PROPAGATED")?.value;
+    await waitFor(async () => (await valueInQovery()) === "v0", "the first sync");
 
     const samples = [];
     const changes = iterations(CHANGES);
@@ -85,7 +69,7 @@ export async function run({ iterations }) {
       const value = `v${i}`;
       await api.patch("/api/v3/secrets/raw/PROPAGATED", { workspaceId: projectId, environment: "dev", secretPath: "/app", secretValue: value });
       const written = performance.now();
-      await waitFor(async () => (await sim.valueOf(tenant.id, "PROPAGATED")) === value, `change ${i}`);
+      await waitFor(async () => (await valueInQovery()) === value, `change ${i}`);
       samples.push(performance.now() - written);
     }
     samples.sort((a, b) => a - b);

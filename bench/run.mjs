@@ -14,15 +14,20 @@ import { startLocalWorker } from "./lib/wrangler-dev.mjs";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 
+/** `--scale=N` scales run counts; any other `--name=value` is passed to the benchmarks as `options.name`. */
 function parseArgs(argv) {
   const names = [];
+  const options = {};
   let scale = 1;
   for (const arg of argv) {
     if (arg.startsWith("--scale=")) scale = Number(arg.slice("--scale=".length));
-    else names.push(arg);
+    else if (arg.startsWith("--")) {
+      const [key, value = "true"] = arg.slice(2).split(/=(.*)/s);
+      options[key] = value;
+    } else names.push(arg);
   }
   if (!(scale > 0)) throw new Error("--scale must be a positive number");
-  return { names, scale };
+  return { names, scale, options };
 }
 
 async function loadBenchmarks(names) {
@@ -43,7 +48,7 @@ function printTable(bench, rows) {
 }
 
 async function main() {
-  const { names, scale } = parseArgs(process.argv.slice(2));
+  const { names, scale, options } = parseArgs(process.argv.slice(2));
   const benchmarks = await loadBenchmarks(names);
   console.log(`starting wrangler dev for ${benchmarks.map((b) => b.name).join(", ")} …`);
   const worker = await startLocalWorker();
@@ -52,7 +57,7 @@ async function main() {
     const api = createClient(worker.baseUrl, worker.adminToken);
     const iterations = (n) => Math.max(1, Math.round(n * scale));
     for (const bench of benchmarks) {
-      const rows = await bench.run({ api, baseUrl: worker.baseUrl, iterations });
+      const rows = await bench.run({ api, baseUrl: worker.baseUrl, iterations, options });
       results[bench.name] = rows;
       printTable(bench, rows);
     }

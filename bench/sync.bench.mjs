@@ -3,22 +3,25 @@
  * simulator with 20 ms added to every Qovery call. For N source secrets: first sync, no-op re-sync, 1 % changed
  * re-sync; for each, Qovery calls (the simulator's call log), wall time and memory, ours next to the reference.
  *
- * It starts its own Workers (the runner's stays idle): the simulator (`wrangler dev -c simulator/wrangler.toml`), and
- * for each profile an API `wrangler dev` whose QOVERY_API_URL points at the simulator through a timestamping tap
- * (lib/qovery-tap.mjs) and whose SYNC_SUBREQUEST_BUDGET is the profile's:
- *   free         budget 40 (wrangler.toml's default), queue settings from wrangler.toml
- *   paid         budget BENCH_SYNC_PAID_BUDGET (default 1000)
- *   free-batch0  budget 40 with `max_batch_timeout = 0` on the sync queue (a temporary copy of wrangler.toml; the
- *                file itself is never changed): what continuations cost without the batch wait
- * The reference runs once per N (in the first profile's API, as its own Node process: lib/reference-sync.mjs) and
- * every profile is compared with it.
+ * It starts its own Workers (the runner's stays idle), from bundles made once at the start (lib/worker-snapshot.mjs,
+ * so edits in the tree during the run change nothing): the simulator, and for each profile an API whose
+ * QOVERY_API_URL points at the simulator through a timestamping tap (lib/qovery-tap.mjs). Profiles:
+ *   free          SYNC_SUBREQUEST_BUDGET from wrangler.toml (40), queue settings from wrangler.toml
+ *   paid          SYNC_SUBREQUEST_BUDGET = BENCH_SYNC_PAID_BUDGET (default 1000)
+ *   …-batchN      the same with the sync queue's `max_batch_timeout = N` (a temporary copy of wrangler.toml; the file
+ *                 itself is never changed). The default third profile is free-batch0, or free-batch1 when
+ *                 wrangler.toml already says 0: what the batch wait costs each continuation
+ * The reference runs once per N (against the first profile's API, as its own Node process: lib/reference-sync.mjs)
+ * and every profile is compared with it.
  *
- * Options (environment variables, since the runner reads `--scale` only):
- *   BENCH_SYNC_SIZES=10,100     source sizes (default 10,100,1000,5000; --scale=0.1 multiplies the defaults)
- *   BENCH_SYNC_PROFILES=free,paid   (default free,paid,free-batch0)
- *   BENCH_SYNC_PAID_BUDGET=1000
- *   BENCH_SYNC_REFERENCE=0      skip the reference algorithm
- * Example: `BENCH_SYNC_SIZES=10,100 BENCH_SYNC_PROFILES=free npm run bench -- sync`.
+ * Options (environment variables: the runner passes only `--scale` on):
+ *   BENCH_SYNC_SIZES=10,100        source sizes (default 10,100,1000,5000; `--scale=0.2` multiplies the defaults)
+ *   BENCH_SYNC_PROFILES=free,paid  (default: free, paid and the contrasting free-batchN; any of free|paid[-batchN])
+ *   BENCH_SYNC_PAID_BUDGET=1000    the paid profiles' budget
+ *   BENCH_SYNC_WRITE_CONCURRENCY=6 overrides SYNC_WRITE_CONCURRENCY (wrangler.toml: 4) in every profile
+ *   BENCH_SYNC_REFERENCE=0         skip the reference algorithm
+ * Example: `BENCH_SYNC_SIZES=10,100 BENCH_SYNC_PROFILES=free npm run bench -- sync` (about a minute).
+ * The full default run takes about 20 minutes on 2 cores: the reference alone needs 3 × 5,000 sequential calls.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -27,6 +30,7 @@ import { createClient } from "./lib/client.mjs";
 import { connectInspector, findWorkerdPid, sampleWorkerMemory } from "./lib/memory.mjs";
 import { startQoveryTap } from "./lib/qovery-tap.mjs";
 import { fixed, formatTable, mb, ratio } from "./lib/table.mjs";
+import { simulatorControl } from "./lib/simulator.mjs";
 import { startLocalWorker } from "./lib/wrangler-dev.mjs";
 import { snapshotWorker } from "./lib/worker-snapshot.mjs";
 
@@ -51,16 +55,23 @@ const pad = (i) => String(i).padStart(5, "0");
 
 // ===== options and profiles
 
-function options(iterations) {
+/** Options from `--name=value` flags (`--sizes=10,100 --profiles=free`, …) or the matching BENCH_SYNC_* variables. */
+function options(iterations, args = {}) {
   const env = process.env;
+  const pick = (arg, variable) => args[arg] ?? env[variable];
   const scale = iterations(1_000_000) / 1_000_000;
-  const sizes = env.BENCH_SYNC_SIZES
-    ? env.BENCH_SYNC_SIZES.split(",").map((s) => Number.parseInt(s.trim(), 10))
+  const sizesText = pick("sizes", "BENCH_SYNC_SIZES");
+  const sizes = sizesText
+    ? sizesText.split(",").map((s) => Number.parseInt(s.trim(), 10))
     : [...new Set(DEFAULT_SIZES.map((n) => Math.max(1, Math.round(n * scale))))];
-  if (sizes.some((n) => !(n > 0))) throw new Error(`BENCH_SYNC_SIZES: positive integers expected, got "${env.BENCH_SYNC_SIZES}"`);
-  const profiles = (env.BENCH_SYNC_PROFILES ?? "free,paid,free-batch0").split(",").map((p) => p.trim()).filter(Boolean);
-  const paidBudget = Number.parseInt(env.BENCH_SYNC_PAID_BUDGET ?? "1000", 10);
-  return { sizes, profiles, paidBudget, reference: env.BENCH_SYNC_REFERENCE !== "0" };
+  if (sizes.some((n) => !(n > 0))) throw new Error(`sizes: positive integers expected, got "${sizesText}"`);
+  const profilesText = pick("profiles", "BENCH_SYNC_PROFILES");
+  const profiles = profilesText ? profilesText.split(",").map((p) => p.trim()).filter(Boolean) : null;
+  const paidBudget = Number.parseInt(pick("paid-budget", "BENCH_SYNC_PAID_BUDGET") ?? "1000", 10);
+  const concurrencyText = pick("write-concurrency", "BENCH_SYNC_WRITE_CONCURRENCY");
+  const writeConcurrency = concurrencyText ? Number.parseInt(concurrencyText, 10) : null;
+  if (!(paidBudget > 0) || (writeConcurrency !== null && !(writeConcurrency > 0))) throw new Error("paid budget and write concurrency must be positive integers");
+  return { sizes, profiles, paidBudget, writeConcurrency, reference: String(pick("reference", "BENCH_SYNC_REFERENCE") ?? "1") !== "0" };
 }
 
 /** What wrangler.toml says today: the default budget and the sync queue's batch timeout. */
@@ -91,41 +102,42 @@ const withBatchTimeout = (seconds) => (toml) => {
   return toml.slice(0, block.index) + changed + toml.slice(block.index + block.text.length);
 };
 
+/**
+ * `free` / `paid` (the budget), optionally `-batchN`: the sync queue's max_batch_timeout set to N seconds in a
+ * temporary copy of wrangler.toml. By default the third profile is the batch timeout wrangler.toml does not have
+ * (0 if it says 1 or more, else 1), so that every run shows what the setting costs.
+ */
 function profileSpecs(names, defaults, paidBudget) {
-  const known = {
-    free: { budget: defaults.budget, batchTimeout: defaults.batchTimeout, note: "queue settings of wrangler.toml" },
-    paid: { budget: paidBudget, batchTimeout: defaults.batchTimeout, note: "queue settings of wrangler.toml" },
-    "free-batch0": { budget: defaults.budget, batchTimeout: 0, note: "wrangler.toml with the sync queue's max_batch_timeout = 0, in a temporary copy" },
-  };
-  return names.map((name) => {
-    const spec = known[name];
-    if (!spec) throw new Error(`unknown profile "${name}"; known: ${Object.keys(known).join(", ")}`);
-    return { name, ...spec, derived: spec.batchTimeout !== defaults.batchTimeout };
+  const contrast = defaults.batchTimeout === 0 ? 1 : 0;
+  const list = names ?? ["free", "paid", `free-batch${contrast}`];
+  return list.map((name) => {
+    const match = /^(free|paid)(?:-batch(\d+))?$/.exec(name);
+    if (!match) throw new Error(`unknown profile "${name}"; known: free, paid, free-batchN, paid-batchN (N = max_batch_timeout in seconds)`);
+    const budget = match[1] === "free" ? defaults.budget : paidBudget;
+    const batchTimeout = match[2] === undefined ? defaults.batchTimeout : Number(match[2]);
+    const derived = batchTimeout !== defaults.batchTimeout;
+    const note = derived
+      ? `wrangler.toml with the sync queue's max_batch_timeout = ${batchTimeout} instead of ${defaults.batchTimeout}, in a temporary copy`
+      : "queue settings of wrangler.toml";
+    return { name, budget, batchTimeout, derived, note };
   });
 }
 
 // ===== the simulator
 
-function simulatorControl(baseUrl) {
-  const call = async (method, path, body) => {
-    const res = await fetch(`${baseUrl}/__sim${path}`, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`simulator ${method} ${path} → ${res.status}: ${(await res.text()).slice(0, 300)}`);
-    return res.status === 204 ? undefined : res.json();
-  };
+/** The simulator as this bench uses it: tenants with the per-call latency, addressed by handle. */
+function benchSimulator(baseUrl) {
+  const control = simulatorControl(baseUrl);
   return {
     async tenant() {
-      const summary = await call("POST", "/tenants", { name: `bench ${Date.now()}` });
-      await call("PATCH", `/tenants/${summary.id}/config`, { latencyMs: LATENCY_MS });
+      const summary = await control.createTenant(`bench ${Date.now()}`);
+      await control.configure(summary.id, { latencyMs: LATENCY_MS });
       const project = summary.projects[0];
       return { id: summary.id, token: summary.token, organizationId: summary.organization.id, projectId: project.id, environmentId: project.environments[0].id };
     },
-    clearCalls: (tenant) => call("DELETE", `/tenants/${tenant.id}/calls`),
-    calls: async (tenant) => (await call("GET", `/tenants/${tenant.id}/calls`)).calls,
-    variables: async (tenant) => (await call("GET", `/tenants/${tenant.id}/variables`)).variables,
+    clearCalls: (tenant) => control.clearCalls(tenant.id),
+    calls: (tenant) => control.calls(tenant.id),
+    variables: (tenant) => control.variables(tenant.id),
   };
 }
 
@@ -279,9 +291,15 @@ async function measureOurs(ctx, { syncId, tenant, source, n, budget }) {
   if (inspector) await inspector.collectGarbage();
   const memory = await sampleWorkerMemory({ inspector, pid: workerdPid });
   const triggeredAt = performance.now();
-  const { runId } = await api.post(`/api/v1/secret-syncs/qovery/${syncId}/sync-secrets`);
-  const done = await waitForRun(api, syncId, runId, 120_000 + n * 200);
-  const mem = await memory.stop();
+  let runId;
+  let done;
+  let mem;
+  try {
+    ({ runId } = await api.post(`/api/v1/secret-syncs/qovery/${syncId}/sync-secrets`));
+    done = await waitForRun(api, syncId, runId, 120_000 + n * 200);
+  } finally {
+    mem = await memory.stop(); // the sampler's timer must not outlive a failed run (it would keep the process alive)
+  }
   const tapCalls = tap.take();
   const calls = await sim.calls(tenant);
   const { run } = await api.get(`/api/v1/secret-syncs/qovery/${syncId}/runs/${runId}`);
@@ -314,7 +332,7 @@ async function measureOurs(ctx, { syncId, tenant, source, n, budget }) {
 function runReference(input) {
   return new Promise((resolve, reject) => {
     const spawnedAt = performance.now();
-    const child = spawn(process.execPath, [REFERENCE_SCRIPT], {
+    const child = spawn(process.execPath, ["--expose-gc", REFERENCE_SCRIPT], {
       env: { ...process.env, REFERENCE_SYNC_INPUT: JSON.stringify(input) },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -364,25 +382,34 @@ async function measureReference(ctx, { tenant, projectId, source }) {
 
 async function runSize(ctx, profile, n, withReference) {
   const { api, sim } = ctx;
-  const { projectId, source } = await seedSource(api, n);
-  const ours = await sim.tenant();
-  const syncId = await createSync(api, projectId, ours, n);
-  const ref = withReference ? await sim.tenant() : null;
-  const settleMs = (profile.batchTimeout ?? 1) * 1000 + 500;
-  await sleep(settleMs); // let the store's auto-sync bookkeeping for the seed go through the queue first
-
   const measurements = [];
-  for (const scenario of SCENARIOS) {
-    let changed = null;
-    if (scenario.id === "changed") {
-      changed = await changeSecrets(api, projectId, source, Math.max(1, Math.round(n * CHANGED_FRACTION)));
-      await sleep(settleMs);
+  let current = SCENARIOS[0];
+  try {
+    const { projectId, source } = await seedSource(api, n);
+    const ours = await sim.tenant();
+    const syncId = await createSync(api, projectId, ours, n);
+    const ref = withReference ? await sim.tenant() : null;
+    const settleMs = (profile.batchTimeout ?? 1) * 1000 + 500;
+    await sleep(settleMs); // let the store's auto-sync bookkeeping for the seed go through the queue first
+
+    for (const scenario of SCENARIOS) {
+      current = scenario;
+      let changed = null;
+      if (scenario.id === "changed") {
+        changed = await changeSecrets(api, projectId, source, Math.max(1, Math.round(n * CHANGED_FRACTION)));
+        await sleep(settleMs);
+      }
+      const oursResult = await measureOurs(ctx, { syncId, tenant: ours, source, n, budget: profile.budget });
+      const refResult = ref ? await measureReference(ctx, { tenant: ref, projectId, source }) : null;
+      const m = { profile: profile.name, n, scenario: scenario.id, changed, ours: oursResult, reference: refResult };
+      measurements.push(m);
+      console.log(`  [${profile.name}] N=${n} ${scenario.label.padEnd(13)} ${progressLine(m)}`);
     }
-    const oursResult = await measureOurs(ctx, { syncId, tenant: ours, source, n, budget: profile.budget });
-    const refResult = ref ? await measureReference(ctx, { tenant: ref, projectId, source }) : null;
-    const m = { profile: profile.name, n, scenario: scenario.id, changed, ours: oursResult, reference: refResult };
-    measurements.push(m);
-    console.log(`  [${profile.name}] N=${n} ${scenario.label.padEnd(13)} ${progressLine(m)}`);
+  } catch (error) {
+    // One size failing (e.g. a run that never finishes) must not throw away the others' figures.
+    const message = error instanceof Error ? error.message : String(error);
+    measurements.push({ profile: profile.name, n, scenario: current.id, changed: null, error: message });
+    console.log(`  [${profile.name}] N=${n} ${current.label.padEnd(13)} ERROR: ${message}`);
   }
   return measurements;
 }
@@ -483,9 +510,12 @@ function engineTable(rows) {
   return formatTable(columns, cells);
 }
 
-function targetLines(profile, rows) {
+function targetLines(profile, rows, sizes) {
   const lines = [];
   const mark = (ok) => (ok ? "met" : "MISSED");
+  const firstOf = (n) => rows.some((m) => m.n === n && m.scenario === "first");
+  if (!firstOf(1000)) lines.push(`first sync of 1,000 under 8 s                  not measured (${sizes.includes(1000) ? "the run failed" : "N=1000 not in this run"})`);
+  if (!firstOf(5000)) lines.push(`5,000 through continuations within budget     not measured (${sizes.includes(5000) ? "the run failed" : "N=5000 not in this run"})`);
   for (const m of rows) {
     const o = m.ours;
     if (m.scenario === "noop") {
@@ -498,7 +528,11 @@ function targetLines(profile, rows) {
     }
     if (m.scenario === "first" && m.n === 1000) {
       const ok = o.status === "succeeded" && o.wallMs < FIRST_SYNC_TARGET_MS;
-      lines.push(`first sync of 1,000 under 8 s                  ${mark(ok)}: ${seconds(o.wallMs)} s (${o.invocations} invocation(s))`);
+      const t = o.times;
+      lines.push(
+        `first sync of 1,000 under 8 s                  ${mark(ok)}: ${seconds(o.wallMs)} s = ${seconds(t.pickupMs)} s trigger → first call + ${seconds(t.busyMs)} s of calls ` +
+          `in ${o.invocations} invocation(s) + ${seconds(t.gapTotalMs)} s between invocations + ${seconds(t.tailMs)} s to the status`,
+      );
     }
     if (m.scenario === "first" && m.n === 5000) {
       const ok = o.status === "succeeded" && o.maxCallsPerInvocation <= o.budget && o.destinationOk;
@@ -540,6 +574,10 @@ function toRows(measurements) {
   const rows = [];
   for (const m of measurements) {
     const base = `${m.profile} N=${m.n} ${m.scenario}`;
+    if (m.error) {
+      rows.push({ label: `${base} ERROR`, runs: 0, p50: NaN, p99: NaN, max: NaN, profile: m.profile, n: m.n, scenario: m.scenario, error: m.error });
+      continue;
+    }
     rows.push({ label: `${base} ours`, runs: 1, p50: m.ours.wallMs, p99: m.ours.wallMs, max: m.ours.wallMs, profile: m.profile, n: m.n, scenario: m.scenario, changed: m.changed, impl: "ours", ...m.ours });
     if (m.reference) {
       rows.push({
@@ -562,8 +600,8 @@ function toRows(measurements) {
 
 // ===== entry point
 
-export async function run({ iterations }) {
-  const opts = options(iterations);
+export async function run({ iterations, options: args }) {
+  const opts = options(iterations, args);
   // Frozen bundles of the API and the simulator: edits in the shared tree during the run do not restart them.
   const apiSnapshot = await snapshotWorker("wrangler.toml");
   const simSnapshot = await snapshotWorker("simulator/wrangler.toml").catch(async (error) => {
@@ -582,7 +620,8 @@ export async function run({ iterations }) {
   const profiles = profileSpecs(opts.profiles, defaults, opts.paidBudget);
   console.log(
     `sync bench: N = ${opts.sizes.join(", ")}; profiles ${profiles.map((p) => `${p.name} (budget ${p.budget}, max_batch_timeout ${p.batchTimeout})`).join(", ")}; ` +
-      `${LATENCY_MS} ms per Qovery call; reference ${opts.reference ? "on" : "off"}`,
+      `${LATENCY_MS} ms per Qovery call; reference ${opts.reference ? "on" : "off"}` +
+      (opts.writeConcurrency ? `; SYNC_WRITE_CONCURRENCY=${opts.writeConcurrency}` : ""),
   );
 
   const measurements = [];
@@ -591,14 +630,19 @@ export async function run({ iterations }) {
   let tap;
   try {
     simulator = await startLocalWorker({ config: await simSnapshot.configFor(), readyPath: "/__sim/tenants/default" });
-    const sim = simulatorControl(simulator.baseUrl);
+    const sim = benchSimulator(simulator.baseUrl);
     tap = await startQoveryTap(simulator.baseUrl);
     for (const [index, profile] of profiles.entries()) {
       const config = await apiSnapshot.configFor(profile.derived ? withBatchTimeout(profile.batchTimeout) : undefined);
       const apiWorker = await startLocalWorker({
         config,
         database: true,
-        vars: { QOVERY_API_URL: tap.url, SYNC_SUBREQUEST_BUDGET: String(profile.budget), AUTO_SYNC_DEBOUNCE_SECONDS: "0" },
+        vars: {
+          QOVERY_API_URL: tap.url,
+          SYNC_SUBREQUEST_BUDGET: String(profile.budget),
+          AUTO_SYNC_DEBOUNCE_SECONDS: "0",
+          ...(opts.writeConcurrency ? { SYNC_WRITE_CONCURRENCY: String(opts.writeConcurrency) } : {}),
+        },
       });
       const inspector = await connectInspector(apiWorker.inspectorPort);
       const workerdPid = findWorkerdPid(apiWorker.pid, apiWorker.port);
@@ -626,19 +670,31 @@ export async function run({ iterations }) {
     `  target: one Qovery environment, variableType "secret", no key schema, deletion on; simulator ${LATENCY_MS} ms per call, one page per list.\n` +
       `  calls: from the simulator's call log, total (L = list GETs, W = POST/PUT/DELETE). wall: ours = trigger (POST …/sync-secrets) → status\n` +
       `  succeeded seen by polling (20 ms, later 100 ms); reference = source read + list + writes inside its process (Node start-up excluded).\n` +
-      `  heap MB: peak JS heap in use (+ growth over the phase's start): ours = the API Worker's isolate (sampled every 100 ms through the\n` +
-      `  inspector, after a forced GC; API + queue consumer share it); reference = its Node process (sampled every 20 ms).`,
+      `  heap MB: peak JS heap in use (garbage included) and (+ growth over the live heap at the start, after a full GC): ours = the API\n` +
+      `  Worker's isolate, sampled every 100 ms through the inspector (API and queue consumer share it; ~7 MB live when idle); reference =\n` +
+      `  its Node process, sampled every 20 ms (~4 MB live at start). Δheap ours/ref compares the growths.`,
   );
+  const measured = measurements.filter((m) => !m.error);
   for (const profile of profiles) {
-    const rows = measurements.filter((m) => m.profile === profile.name);
+    const rows = measured.filter((m) => m.profile === profile.name);
+    const errors = measurements.filter((m) => m.error && m.profile === profile.name);
     console.log(`\n  ── ${profile.name}: SYNC_SUBREQUEST_BUDGET=${profile.budget}, sync queue max_batch_timeout=${profile.batchTimeout} s (${profile.note})`);
     console.log(comparisonTable(rows, referenceFor));
+    for (const m of errors) console.log(`  N=${m.n} ${m.scenario}: NOT MEASURED — ${m.error}`);
     console.log(`\n  our engine, per run (invocations split from the call log at each re-listing; times from the tap, relative to the trigger):`);
     console.log(engineTable(rows));
-    console.log(`\n  targets (${profile.name}):\n${targetLines(profile, rows)}`);
+    console.log(`\n  targets (${profile.name}):\n${targetLines(profile, rows, opts.sizes)}`);
   }
-  console.log(`\n  continuations:\n${continuationFindings(measurements, profiles)}`);
-  const refRss = measurements.filter((m) => m.reference).map((m) => `N=${m.n} ${m.scenario} ${fixed(mb(m.reference.memory.maxRss))}`);
+  console.log(`\n  continuations:\n${continuationFindings(measured, profiles)}`);
+  const biggest = measured.filter((m) => m.reference && m.scenario === "first").sort((a, b) => b.n - a.n)[0];
+  if (biggest) {
+    const perCall = (biggest.reference.wallMs - biggest.reference.sourceReadMs) / biggest.reference.calls.total;
+    console.log(
+      `\n  one sequential Qovery call costs ${fixed(perCall)} ms here (reference, N=${biggest.n}): the simulator's ${LATENCY_MS} ms plus the local hops ` +
+        `(tap, wrangler's dev proxy, the simulator's own work).`,
+    );
+  }
+  const refRss = measured.filter((m) => m.reference).map((m) => `N=${m.n} ${m.scenario} ${fixed(mb(m.reference.memory.maxRss))}`);
   if (refRss.length) console.log(`\n  reference Node process peak RSS MB (whole process, ~40 MB of it Node itself): ${refRss.join(", ")}`);
   for (const note of memoryNotes) console.log(`  ${note}`);
   console.log(

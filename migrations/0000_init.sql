@@ -253,6 +253,7 @@ CREATE TABLE `sync_runs` (
 	`trigger` text NOT NULL,
 	`status` text NOT NULL,
 	`attempts` integer DEFAULT 0 NOT NULL,
+	`invocations` integer DEFAULT 0 NOT NULL,
 	`message` text,
 	`counts_json` text DEFAULT '{}' NOT NULL,
 	`results_json` text DEFAULT '[]' NOT NULL,

@@ -24,6 +24,7 @@ export const fixed = (value, digits = 1) => (value === null || value === undefin
 export const ratio = (a, b) => {
   if (a === null || a === undefined || b === null || b === undefined || b === 0) return "n/a";
   const r = a / b;
+  if (r > 0 && r < 0.001) return "<0.001×";
   return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toFixed(3)}×`;
 };
 

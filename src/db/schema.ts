@@ -286,8 +286,10 @@ export const syncRuns = sqliteTable(
     kind: text("kind", { enum: ["sync", "remove"] }).notNull(),
     trigger: text("trigger").notNull(),
     status: text("status", { enum: ["pending", "running", "succeeded", "failed"] }).notNull(),
-    /** queue deliveries that worked on this run (continuations and retries included) */
+    /** tries of this run: the first, and each retry after transient Qovery failures (continuations are not tries) */
     attempts: integer("attempts").notNull().default(0),
+    /** queue deliveries that worked on this run, continuations included */
+    invocations: integer("invocations").notNull().default(0),
     message: text("message"),
     /** counts per plan action and outcome; never values */
     countsJson: text("counts_json").notNull().default("{}"),

@@ -24,6 +24,7 @@ export function publicRun(run: RunRow, withResults: boolean) {
     trigger: run.trigger,
     status: run.status,
     attempts: run.attempts,
+    invocations: run.invocations,
     message: run.message,
     counts: JSON.parse(run.countsJson) as Record<string, number>,
     qoveryCalls: run.qoveryCalls,

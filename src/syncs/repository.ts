@@ -89,6 +89,7 @@ export function newRun(syncId: string, kind: RunKind, trigger: RunTrigger): RunR
     trigger,
     status: "pending",
     attempts: 0,
+    invocations: 0,
     message: null,
     countsJson: "{}",
     resultsJson: "[]",

@@ -3,6 +3,7 @@
  * then record the outcome on the run and on the sync's Infisical-style status fields. Everything it decides is
  * returned as a `JobOutcome`; the queue consumer turns that into ack / follow-up messages.
  */
+import { sql } from "drizzle-orm";
 import { createQoveryClient, type QoveryClient } from "../qovery/client";
 import { qoveryAs } from "../connections/service";
 import type { Db } from "../db/client";
@@ -86,7 +87,10 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
   const attempt = run.attempts + 1;
   const columns = repo.statusColumns(run.kind);
   await db.batch([
-    db.update(repo.syncRunsTable).set({ status: "running", attempts: attempt, startedAt: run.startedAt ?? nowIso() }).where(repo.runIdIs(run.id)),
+    db
+      .update(repo.syncRunsTable)
+      .set({ status: "running", attempts: attempt, invocations: sql`${repo.syncRunsTable.invocations} + 1`, startedAt: run.startedAt ?? nowIso() })
+      .where(repo.runIdIs(run.id)),
     db.update(repo.secretSyncsTable).set({ [columns.status]: "running" }).where(repo.syncIdIs(run.syncId)),
   ]);
 
@@ -197,8 +201,14 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
   }
   if (applied.fatal) return finish("failed", formatSyncMessage({ error: applied.fatal.message }), results, plan);
   if (applied.exhausted) {
+    // An invocation that got nothing done would continue forever: it counts as an attempt, the others do not.
+    const progressed = applied.results.some((r) => r.outcome === "done");
+    if (!progressed && attempt >= settings.maxAttempts) {
+      const message = `The call budget (SYNC_SUBREQUEST_BUDGET=${settings.subrequestBudget}) is too small to list the destination and write to it; raise it`;
+      return finish("failed", formatSyncMessage({ error: message }), results, plan);
+    }
     // Keep the lease: the follow-up message continues this run right away.
-    await repo.updateRun(db, run.id, { resultsJson: JSON.stringify(results), qoveryCalls: previous.qoveryCalls + calls, attempts: attempt - 1 });
+    await repo.updateRun(db, run.id, { resultsJson: JSON.stringify(results), qoveryCalls: previous.qoveryCalls + calls, attempts: progressed ? attempt - 1 : attempt });
     log.info("sync_run_continues", { calls });
     return { kind: "requeue", delaySeconds: 0, job: { ...job, fence: lease.fence } };
   }

@@ -67,9 +67,22 @@ describe("call budget and continuations", () => {
     for (const calls of perDelivery) expect(calls).toBeLessThanOrEqual(20);
     expect(Object.keys(await qoveryValues(f.tenant, f.tenant.environment.id))).toHaveLength(60);
     const finished = await getRun(db, run.id);
-    expect(finished?.status).toBe("succeeded");
+    expect(finished).toMatchObject({ status: "succeeded", attempts: 1, invocations: perDelivery.length });
     expect(JSON.parse(finished!.countsJson)).toMatchObject({ created: 60 });
     expect((await f.tenant.calls()).filter((c) => c.method === "POST")).toHaveLength(60);
+  });
+});
+
+describe("a budget too small to make progress", () => {
+  it("fails after the allowed attempts instead of continuing forever", async () => {
+    const { sync } = await manualSync(3);
+    const run = await pendingRun(sync.id);
+    const perDelivery = await deliverUntilDone(sync.id, run.id, { subrequestBudget: 1, maxAttempts: 3 });
+    expect(perDelivery).toHaveLength(3);
+    const finished = await getRun(db, run.id);
+    expect(finished).toMatchObject({ status: "failed", attempts: 3, invocations: 3 });
+    const status = await env.DB.prepare("select last_sync_message as m from secret_syncs where id = ?").bind(sync.id).first<{ m: string }>();
+    expect(JSON.parse(status!.m).error).toMatch(/SYNC_SUBREQUEST_BUDGET=1\) is too small/);
   });
 });
 
