@@ -3,14 +3,10 @@ import { unique } from "./api";
 
 export const RECEIVER_ORIGIN = "https://receiver.test";
 
-export interface ReceivedRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  status: number;
-  at: number;
-}
+import type { RecordedRequest } from "../support/recording-receiver";
+
+/** What the receiver recorded of one request (the receiver's own record). */
+export type ReceivedRequest = RecordedRequest;
 
 export class ReceiverInbox {
   readonly name = unique("inbox");

@@ -11,7 +11,7 @@
  */
 export const RECEIVER_HOST = "receiver.test";
 
-interface RecordedRequest {
+export interface RecordedRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
