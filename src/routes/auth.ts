@@ -4,7 +4,7 @@ import { loginWithClientSecret, renewAccessToken, revokeAccessToken } from "../a
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { tooManyRequests } from "../lib/errors";
+import { callerAddress, throttle } from "../http/throttle";
 
 const loginBody = z.object({
   clientId: z.string({ error: "clientId is required" }).trim().min(1, "clientId is required").max(256),
@@ -12,16 +12,7 @@ const loginBody = z.object({
 });
 const tokenBody = z.object({ accessToken: z.string({ error: "accessToken is required" }).trim().min(1, "accessToken is required").max(512) });
 
-/**
- * Every attempt consumes from two rate-limit buckets, per client id and per caller address, so neither a single
- * identity nor a single attacker can try many secrets.
- */
-async function throttle(buckets: [RateLimit, string][]) {
-  for (const [limiter, key] of buckets) {
-    const { success } = await limiter.limit({ key });
-    if (!success) throw tooManyRequests("Too many login attempts. Please try again in a minute.");
-  }
-}
+const TOO_MANY_LOGINS = "Too many login attempts. Please try again in a minute.";
 
 export function registerAuthRoutes(app: Hono<AppEnv>) {
   defineRoute(
@@ -36,11 +27,9 @@ export function registerAuthRoutes(app: Hono<AppEnv>) {
       public: true,
     },
     async (c, { body }) => {
-      const address = c.req.header("cf-connecting-ip") ?? "local";
-      await throttle([
-        [c.env.LOGIN_LIMITER, body.clientId],
-        [c.env.LOGIN_IP_LIMITER, address],
-      ]);
+      // Per client id and per caller address, so neither one identity nor one attacker can try many secrets.
+      await throttle(c.env.LOGIN_LIMITER, body.clientId, TOO_MANY_LOGINS);
+      await throttle(c.env.LOGIN_IP_LIMITER, callerAddress((name) => c.req.header(name)), TOO_MANY_LOGINS);
       return c.json(await loginWithClientSecret(createDb(c.env.DB), body.clientId, body.clientSecret));
     },
   );

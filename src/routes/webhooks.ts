@@ -6,6 +6,7 @@ import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { id } from "../http/schemas";
+import { callerAddress, throttle } from "../http/throttle";
 import { loadKeyRing } from "../lib/crypto";
 import { triggerDeps } from "../triggers/auto-sync";
 import * as notifications from "../triggers/notifications";
@@ -128,6 +129,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>) {
       public: true,
     },
     async (c) => {
+      await throttle(c.env.WEBHOOK_LIMITER, callerAddress((name) => c.req.header(name)), "Too many webhook notices from this address. Please try again in a minute.");
       const body = await readBodyLimited(c.req.raw);
       const result = await receiveSecretChange(
         { ...triggerDeps(c.env), log: c.get("log") },

@@ -1,4 +1,5 @@
 import { resolveBearer } from "../../auth/middleware";
+import { callerAddress } from "../../http/throttle";
 import { ApiError } from "../../lib/errors";
 import type { ConsoleContext } from "../context";
 import { readForm } from "../forms";
@@ -36,7 +37,7 @@ function SignInForm({ csrf, next, error }: { csrf: string; next?: string; error?
   );
 }
 
-async function renderSignIn(c: ConsoleContext, options: { next?: string; error?: string; reason?: string }, status: 200 | 401 | 422 = 200) {
+async function renderSignIn(c: ConsoleContext, options: { next?: string; error?: string; reason?: string }, status: 200 | 401 | 422 | 429 = 200) {
   // An anonymous session gives the form its CSRF token (kept across reloads and other tabs); signing in replaces it.
   const { session: existing } = await readSessionCookie(c);
   const session = existing && !existing.token ? existing : newSession(undefined);
@@ -79,6 +80,9 @@ export async function signIn(c: ConsoleContext) {
   const next = safeNextPath(form.next);
   const token = (form.token ?? "").trim();
   if (!token) return renderSignIn(c, { next, error: "Enter a token." }, 422);
+  // The same per-address budget as API logins, so the form is no faster way to guess tokens.
+  const { success } = await c.env.LOGIN_IP_LIMITER.limit({ key: callerAddress((name) => c.req.header(name)) });
+  if (!success) return renderSignIn(c, { next, error: "Too many sign-in attempts. Please try again in a minute." }, 429);
   try {
     await resolveBearer(c.env, token, (p) => c.executionCtx.waitUntil(p));
   } catch (error) {
