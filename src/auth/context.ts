@@ -1,7 +1,7 @@
 import { forbidden } from "../lib/errors";
 import type { Scope } from "./scopes";
 
-export type ActorType = "admin" | "api-token" | "identity" | "system" | "webhook-endpoint";
+export type ActorType = "admin" | "api-token" | "identity" | "webhook-endpoint";
 
 /** Who is calling, and what they may touch. Set by the authentication middleware. */
 export interface AuthContext {
@@ -12,14 +12,6 @@ export interface AuthContext {
   projectId: string | null;
   scopes: ReadonlySet<Scope>;
 }
-
-export const SYSTEM_ACTOR: AuthContext = {
-  actorType: "system",
-  actorId: "system",
-  actorName: "system",
-  projectId: null,
-  scopes: new Set<Scope>(["admin"]),
-};
 
 /**
  * Throws 403 unless the caller holds `scope` and, for a project-bound credential, `projectId` is its project.
@@ -32,9 +24,4 @@ export function requireAccess(auth: AuthContext, scope: Scope, projectId?: strin
     throw forbidden("This credential is bound to a single project and cannot perform organization-wide operations");
   }
   if (projectId !== auth.projectId) throw forbidden("This credential is bound to another project");
-}
-
-/** True when the caller may see the given project at all (any scope on it). */
-export function canSeeProject(auth: AuthContext, projectId: string): boolean {
-  return auth.projectId === null || auth.projectId === projectId;
 }

@@ -19,7 +19,6 @@ export const unauthorized = (message: string) => new ApiError(401, "Unauthorized
 export const forbidden = (message: string, error = "PermissionDenied") => new ApiError(403, error, message);
 export const notFound = (message: string, error = "NotFound") => new ApiError(404, error, message);
 export const conflict = (message: string) => new ApiError(409, "Conflict", message);
-export const unprocessable = (message: string) => new ApiError(422, "ValidationFailure", message);
 export const tooManyRequests = (message: string) => new ApiError(429, "RateLimitExceeded", message);
 export const badGateway = (message: string, error = "BadGateway") => new ApiError(502, error, message);
 
