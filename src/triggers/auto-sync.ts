@@ -55,9 +55,11 @@ export interface ChangeTriggerOptions {
 
 /** Queues a run for every enabled sync of the project that `locations` (`<env slug>:<path>`) affect. */
 export async function triggerSyncsForChanges(deps: TriggerDeps, projectId: string, locations: string[], options: ChangeTriggerOptions): Promise<RunRequest[]> {
+  // One query for every candidate with its environment's slug: this runs after every store write.
   const candidates = await deps.db
-    .select()
+    .select({ sync: secretSyncs, environmentSlug: environments.slug })
     .from(secretSyncs)
+    .innerJoin(environments, eq(environments.id, secretSyncs.environmentId))
     .where(
       and(
         eq(secretSyncs.projectId, projectId),
@@ -68,8 +70,8 @@ export async function triggerSyncsForChanges(deps: TriggerDeps, projectId: strin
     .all();
   const changed = new Set(locations);
   const requests: RunRequest[] = [];
-  for (const sync of candidates) {
-    if ((await sourceDependencies(deps, sync)).some((location) => changed.has(location))) {
+  for (const { sync, environmentSlug } of candidates) {
+    if ((await sourceDependencies(deps, sync, environmentSlug)).some((location) => changed.has(location))) {
       requests.push(await requestRun(deps.db, deps.queue, sync, "sync", options.trigger, options.delaySeconds));
     }
   }
@@ -77,13 +79,10 @@ export async function triggerSyncsForChanges(deps: TriggerDeps, projectId: strin
 }
 
 /** What the last run recorded; a sync that never ran reads its source once (and the run will record it). */
-async function sourceDependencies(deps: TriggerDeps, sync: SyncRow): Promise<string[]> {
-  if (!sync.environmentId) return [];
-  const environment = await deps.db.select({ slug: environments.slug }).from(environments).where(eq(environments.id, sync.environmentId)).get();
-  if (!environment) return [];
-  const own = locationKey(environment.slug, sync.secretPath);
+async function sourceDependencies(deps: TriggerDeps, sync: SyncRow, environmentSlug: string): Promise<string[]> {
+  const own = locationKey(environmentSlug, sync.secretPath);
   if (sync.sourceDependenciesJson) return [own, ...(JSON.parse(sync.sourceDependenciesJson) as string[])];
   if (!sync.folderId) return [own];
-  const read = await readResolvedSecrets(deps.db, await deps.keyRing(), { projectId: sync.projectId, environmentSlug: environment.slug, path: sync.secretPath });
+  const read = await readResolvedSecrets(deps.db, await deps.keyRing(), { projectId: sync.projectId, environmentSlug, path: sync.secretPath });
   return read.dependencies;
 }
