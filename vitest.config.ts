@@ -46,7 +46,7 @@ export default defineConfig(async () => ({
     }),
   ],
   test: {
-    setupFiles: ["./test/setup/migrate.ts"],
+    setupFiles: ["./test/setup/migrate.ts", "./test/setup/d1-guard.ts"],
     // The Infisical SDK (test/store/sdk.test.ts) imports AWS's Node-only credential chain at load time.
     alias: { "@aws-sdk/credential-providers": fileURLToPath(new URL("./test/helpers/aws-credential-providers-stub.ts", import.meta.url)) },
     // The JSON report is what .ci/run reads to print its "N passed, N failed" line.

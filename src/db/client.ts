@@ -17,11 +17,3 @@ export async function runBatch(db: Db, statements: BatchItem<"sqlite">[]): Promi
   if (!statements.length) return;
   await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
 }
-
-/** D1 binds at most 100 parameters per statement: split multi-row inserts so rows × columns stays within it. */
-export function chunkRows<T>(rows: readonly T[], columnsPerRow: number): T[][] {
-  const size = Math.max(1, Math.floor(100 / columnsPerRow));
-  const chunks: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
-  return chunks;
-}

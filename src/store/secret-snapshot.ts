@@ -5,6 +5,7 @@
  * The number of queries depends on how far references reach, never on how many secrets there are.
  */
 import { and, eq, inArray, or, type SQL } from "drizzle-orm";
+import { selectInChunks } from "../db/chunks";
 import type { Db } from "../db/client";
 import { secretValueAad } from "../db/encrypted-columns";
 import { secrets } from "../db/schema";
@@ -29,12 +30,6 @@ export interface StoredSecret extends LoadedSecret {
 const FOLDER_IDS_PER_QUERY = 90;
 /** each (folder, key) pair binds two parameters */
 const ADDRESSES_PER_QUERY = 45;
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 export interface DecryptOptions {
   /** also decrypt what the values reference, transitively, as far as expansion can reach */
@@ -164,7 +159,5 @@ export function locationOf(tree: ProjectTree, folder: FolderRow): SecretLocation
  * chunk of `items`, all in one round trip.
  */
 export async function selectSecretsInChunks<T>(db: Db, items: readonly T[], size: number, condition: (part: T[]) => SQL): Promise<SecretRow[]> {
-  const queries = chunk(items, size).map((part) => db.select().from(secrets).where(and(condition(part), eq(secrets.type, "shared"))));
-  if (!queries.length) return [];
-  return (await db.batch(queries as [(typeof queries)[number], ...(typeof queries)[number][]])).flat();
+  return selectInChunks(db, items, size, (part) => db.select().from(secrets).where(and(condition(part), eq(secrets.type, "shared"))));
 }

@@ -3,8 +3,9 @@
  * is one atomic batch through `commitChanges`. Single and batch routes share these functions and differ only in
  * their error messages, which follow Infisical's.
  */
-import { and, eq, getTableColumns, inArray } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { chunk, rowsPerInsert } from "../db/chunks";
 import type { Db } from "../db/client";
 import { secretValueAad } from "../db/encrypted-columns";
 import { secrets } from "../db/schema";
@@ -16,10 +17,9 @@ import { keyRingOf, type StoreContext } from "./context";
 import { loadProjectTree, locateFolder, type EnvironmentRow, type FolderRow } from "./project-tree";
 import { renameReferences, type SecretAddress, type SecretLocation } from "./references";
 import type { SecretMetadataEntry } from "./secret-shapes";
-import { chunk, decryptSecret, locationOf, SecretSnapshot, selectSecretsInChunks, type SecretRow, type StoredSecret } from "./secret-snapshot";
+import { decryptSecret, locationOf, SecretSnapshot, selectSecretsInChunks, type SecretRow, type StoredSecret } from "./secret-snapshot";
 
-/** D1 binds at most 100 parameters per statement; an inserted row binds one per column. */
-const ROWS_PER_INSERT = Math.floor(100 / Object.keys(getTableColumns(secrets)).length);
+const ROWS_PER_INSERT = rowsPerInsert(secrets);
 const KEYS_PER_QUERY = 90;
 
 export interface SecretTarget {

@@ -7,7 +7,8 @@
  * it imports (nested), or a folder its values reference (transitively). The runner records that list on the sync, so
  * matching a change costs one query, not a read of every source.
  */
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, type SQL } from "drizzle-orm";
+import { itemsPerStatement, selectInChunks } from "../db/chunks";
 import { createDb, type Db } from "../db/client";
 import { environments, secretSyncs } from "../db/schema";
 import { loadKeyRing, type KeyRing } from "../lib/crypto";
@@ -56,18 +57,16 @@ export interface ChangeTriggerOptions {
 /** Queues a run for every enabled sync of the project that `locations` (`<env slug>:<path>`) affect. */
 export async function triggerSyncsForChanges(deps: TriggerDeps, projectId: string, locations: string[], options: ChangeTriggerOptions): Promise<RunRequest[]> {
   // One query for every candidate with its environment's slug: this runs after every store write.
-  const candidates = await deps.db
-    .select({ sync: secretSyncs, environmentSlug: environments.slug })
-    .from(secretSyncs)
-    .innerJoin(environments, eq(environments.id, secretSyncs.environmentId))
-    .where(
-      and(
-        eq(secretSyncs.projectId, projectId),
-        eq(secretSyncs.isEnabled, true),
-        options.syncIds ? inArray(secretSyncs.id, options.syncIds) : eq(secretSyncs.isAutoSyncEnabled, true),
-      ),
-    )
-    .all();
+  const candidatesWhere = (condition: SQL) =>
+    deps.db
+      .select({ sync: secretSyncs, environmentSlug: environments.slug })
+      .from(secretSyncs)
+      .innerJoin(environments, eq(environments.id, secretSyncs.environmentId))
+      .where(and(eq(secretSyncs.projectId, projectId), eq(secretSyncs.isEnabled, true), condition));
+  // the project id and the enabled flag bind two parameters besides the listed ids
+  const candidates = options.syncIds
+    ? await selectInChunks(deps.db, [...new Set(options.syncIds)], itemsPerStatement(2), (ids) => candidatesWhere(inArray(secretSyncs.id, ids)))
+    : await candidatesWhere(eq(secretSyncs.isAutoSyncEnabled, true)).all();
   const changed = new Set(locations);
   const requests: RunRequest[] = [];
   for (const { sync, environmentSlug } of candidates) {

@@ -6,6 +6,7 @@
  */
 import { and, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import { qoveryAs } from "../connections/service";
+import { itemsPerStatement, selectInChunks } from "../db/chunks";
 import { createQoveryClient } from "../qovery/client";
 import { QoveryError } from "../qovery/errors";
 import { secretSyncs, syncRuns } from "../db/schema";
@@ -69,9 +70,9 @@ export async function fanOutReconciliation(deps: TriggerDeps, now = Date.now()):
   ]);
 
   const failed = enabled.filter((s) => s.isAutoSyncEnabled && s.syncStatus === "failed" && s.consecutiveFailures > 0 && s.lastSyncJobId);
-  const lastRuns = failed.length
-    ? await db.select({ id: syncRuns.id, finishedAt: syncRuns.finishedAt }).from(syncRuns).where(inArray(syncRuns.id, failed.map((s) => s.lastSyncJobId!))).all()
-    : [];
+  const lastRuns = await selectInChunks(db, failed.map((s) => s.lastSyncJobId!), itemsPerStatement(0), (ids) =>
+    db.select({ id: syncRuns.id, finishedAt: syncRuns.finishedAt }).from(syncRuns).where(inArray(syncRuns.id, ids)),
+  );
   const finishedAt = new Map(lastRuns.map((r) => [r.id, r.finishedAt]));
   let retries = 0;
   for (const sync of failed) {

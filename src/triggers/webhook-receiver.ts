@@ -25,6 +25,8 @@ import { generateWebhookSecret, verifyWebhook, WEBHOOK_TOLERANCE_SECONDS } from 
 /** Largest accepted notice body; a notice is a few hundred bytes. */
 export const RECEIVER_MAX_BODY_BYTES = 64 * 1024;
 export const INVALID_SIGNATURE_MESSAGE = "Invalid or missing webhook signature";
+/** Most syncs one notice may name in `syncIds`. */
+export const MAX_NOTICE_SYNC_IDS = 100;
 
 const ENDPOINT_ID = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -35,7 +37,11 @@ const payloadSchema = z.object({
   projectId: z.string({ error: "projectId is required" }).trim().min(1, "projectId is required"),
   environment: z.string({ error: "environment is required" }).trim().min(1, "environment is required").max(64, "environment must be at most 64 characters"),
   secretPath: requiredPathField("secretPath"),
-  syncIds: z.array(z.string().trim().min(1, "syncIds must not contain empty ids")).min(1, "syncIds, when given, lists at least one sync").max(100, "syncIds lists at most 100 syncs").optional(),
+  syncIds: z
+    .array(z.string().trim().min(1, "syncIds must not contain empty ids"))
+    .min(1, "syncIds, when given, lists at least one sync")
+    .max(MAX_NOTICE_SYNC_IDS, `syncIds lists at most ${MAX_NOTICE_SYNC_IDS} syncs`)
+    .optional(),
 });
 
 export type SecretChangeNotice = z.output<typeof payloadSchema>;
