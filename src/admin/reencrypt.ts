@@ -3,10 +3,11 @@
  * so each request stays within Worker limits. Callers repeat until `remaining` is 0. Each update is conditional on
  * the old ciphertext, so a concurrent write is never overwritten with stale data.
  */
-import { and, count, eq, getTableColumns, not, like } from "drizzle-orm";
+import { and, count, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { runBatch, type Db } from "../db/client";
 import { ENCRYPTED_COLUMNS } from "../db/encrypted-columns";
-import { decryptField, encryptField, type KeyRing } from "../lib/crypto";
+import { ciphertextPrefix, decryptField, encryptField, type KeyRing } from "../lib/crypto";
 
 export interface ReencryptReport {
   primaryKeyId: string;
@@ -15,12 +16,21 @@ export interface ReencryptReport {
   columns: { name: string; reencrypted: number; remaining: number }[];
 }
 
+/**
+ * Ciphertexts not written with `keyId`, by an exact comparison of their prefix. (A LIKE pattern would read `_` in a
+ * key id as a wildcard and compare case-insensitively, so rows of an old key such as `key-a` or `KEY_A` would pass
+ * for the primary `key_a`'s: skipped, reported as done, and lost when the old key is dropped.) NULL never matches.
+ */
+export function writtenWithOtherKey(ciphertext: SQLiteColumn | SQL, keyId: string): SQL {
+  const prefix = ciphertextPrefix(keyId);
+  return sql`substr(${ciphertext}, 1, ${prefix.length}) <> ${prefix}`;
+}
+
 export async function reencryptChunk(db: Db, ring: KeyRing, limit: number): Promise<ReencryptReport> {
-  const current = `v1.${ring.primaryId}.%`;
   const columns: ReencryptReport["columns"] = [];
   let budget = limit;
   for (const column of ENCRYPTED_COLUMNS) {
-    const stale = not(like(column.ciphertext, current));
+    const stale = writtenWithOtherKey(column.ciphertext, ring.primaryId);
     const rows = budget
       ? ((await db.select({ id: column.id, ciphertext: column.ciphertext }).from(column.table).where(stale).limit(budget).all()) as { id: string; ciphertext: string }[])
       : [];

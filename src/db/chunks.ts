@@ -20,7 +20,7 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 /** How many list items fit in a statement that binds `otherParameters` besides them, each item binding `parametersPerItem`. */
 export function itemsPerStatement(otherParameters: number, parametersPerItem = 1): number {
   const size = Math.floor((D1_MAX_BOUND_PARAMETERS - otherParameters) / parametersPerItem);
-  if (size < 1) throw new Error(`a statement binding ${otherParameters} + ${parametersPerItem} parameters cannot stay within D1's ${D1_MAX_BOUND_PARAMETERS}`);
+  if (size < 1) throw new Error(`${otherParameters} + ${parametersPerItem} parameters cannot stay within D1's ${D1_MAX_BOUND_PARAMETERS}`);
   return size;
 }
 

@@ -34,7 +34,7 @@ export const ENCRYPTED_COLUMNS: EncryptedColumn[] = [
     derived: async (ciphertext) => ({ credentialsHash: await sha256Hex(ciphertext) }),
   },
   { name: "webhook_endpoints.secret", table: webhookEndpoints, id: webhookEndpoints.id, ciphertext: webhookEndpoints.secretCiphertext, aad: webhookEndpointSecretAad },
-  // nullable: rows without a previous secret never match the "written with an older key" filter (NULL LIKE … is NULL)
+  // nullable: rows without a previous secret never match the "written with an older key" filter (NULL compares as NULL)
   {
     name: "webhook_endpoints.previous_secret",
     table: webhookEndpoints,

@@ -89,11 +89,14 @@ export async function fingerprint(ring: KeyRing, data: string, keyId = ring.prim
   return `${keyId}:${toHex(await crypto.subtle.sign("HMAC", key, utf8(data)))}`;
 }
 
+/** How every ciphertext written with key `keyId` begins. */
+export const ciphertextPrefix = (keyId: string) => `v1.${keyId}.`;
+
 export async function encryptField(ring: KeyRing, plaintext: string, associatedData: string): Promise<string> {
   const key = ring.keys.get(ring.primaryId)!;
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8(associatedData) }, key, utf8(plaintext));
-  return `v1.${ring.primaryId}.${toBase64Url(iv)}.${toBase64Url(sealed)}`;
+  return `${ciphertextPrefix(ring.primaryId)}${toBase64Url(iv)}.${toBase64Url(sealed)}`;
 }
 
 export async function decryptField(ring: KeyRing, stored: string, associatedData: string): Promise<string> {

@@ -64,8 +64,9 @@ export async function triggerSyncsForChanges(deps: TriggerDeps, projectId: strin
       .innerJoin(environments, eq(environments.id, secretSyncs.environmentId))
       .where(and(eq(secretSyncs.projectId, projectId), eq(secretSyncs.isEnabled, true), condition));
   // the project id and the enabled flag bind two parameters besides the listed ids
-  const candidates = options.syncIds
-    ? await selectInChunks(deps.db, [...new Set(options.syncIds)], itemsPerStatement(2), (ids) => candidatesWhere(inArray(secretSyncs.id, ids)))
+  const listed = options.syncIds && [...new Set(options.syncIds)];
+  const candidates = listed
+    ? await selectInChunks(deps.db, listed, itemsPerStatement(2), (ids) => candidatesWhere(inArray(secretSyncs.id, ids)))
     : await candidatesWhere(eq(secretSyncs.isAutoSyncEnabled, true)).all();
   const changed = new Set(locations);
   const requests: RunRequest[] = [];

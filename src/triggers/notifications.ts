@@ -153,10 +153,15 @@ export async function publishSyncEvent(deps: { db: Db; queue: JobQueue }, event:
   // deliveries are kept for a while for GET …/deliveries, then forgotten (index on subscription, created_at); the
   // subscriptions are named by a subquery, not a list, so the statement binds two parameters however many there are
   const forgetBefore = addSeconds(now, -DELIVERY_RETENTION_DAYS * 86400);
-  const projectSubscriptionIds = deps.db.select({ id: webhookSubscriptions.id }).from(webhookSubscriptions).where(eq(webhookSubscriptions.projectId, event.projectId));
+  const projectSubscriptionIds = deps.db
+    .select({ id: webhookSubscriptions.id })
+    .from(webhookSubscriptions)
+    .where(eq(webhookSubscriptions.projectId, event.projectId));
   await runBatch(deps.db, [
     ...chunk(rows, rowsPerInsert(webhookDeliveries)).map((part) => deps.db.insert(webhookDeliveries).values(part)),
-    deps.db.delete(webhookDeliveries).where(and(inArray(webhookDeliveries.subscriptionId, projectSubscriptionIds), lt(webhookDeliveries.createdAt, forgetBefore))),
+    deps.db
+      .delete(webhookDeliveries)
+      .where(and(inArray(webhookDeliveries.subscriptionId, projectSubscriptionIds), lt(webhookDeliveries.createdAt, forgetBefore))),
   ]);
   const jobs: NotificationJob[] = rows.map((r) => ({ type: "notification", subscriptionId: r.subscriptionId, deliveryId: r.id, event: trimmed }));
   for (let i = 0; i < jobs.length; i += 100) await deps.queue.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body })));

@@ -1,11 +1,10 @@
 import { env } from "cloudflare:workers";
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
+import type { ReencryptReport } from "../../src/admin/reencrypt";
 import { connectionCredentialsAad } from "../../src/db/encrypted-columns";
 import { decryptField, encryptField, keyIdOf, loadKeyRing, sha256Hex, timingSafeEqualStrings } from "../../src/lib/crypto";
 import { toBase64 } from "../../src/lib/encoding";
-import { createProject } from "../helpers/api";
+import { callWithBindings, createProject } from "../helpers/api";
 
 const key = () => toBase64(crypto.getRandomValues(new Uint8Array(32)));
 
@@ -75,17 +74,8 @@ describe("key rotation endpoint", () => {
     return id;
   }
 
-  async function reencrypt(encryptionKey: string, limit: number) {
-    const ctx = createExecutionContext();
-    const res = await createApp().request(
-      "/api/v1/admin/encryption/reencrypt",
-      { method: "POST", headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ limit }) },
-      { ...env, ENCRYPTION_KEY: encryptionKey },
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
-    return { status: res.status, body: (await res.json()) as { reencrypted: number; remaining: number; primaryKeyId: string } };
-  }
+  const reencrypt = (encryptionKey: string, limit: number) =>
+    callWithBindings<ReencryptReport>({ ENCRYPTION_KEY: encryptionKey }, "POST", "/api/v1/admin/encryption/reencrypt", { body: { limit } });
 
   it("re-encrypts everything under the primary key in bounded chunks, keeping it readable", async () => {
     const project = await createProject();

@@ -27,7 +27,7 @@ describe("the D1 guard", () => {
   it("fails a statement binding 101 parameters with a clear message; 100 run", async () => {
     const sql = `select ${placeholders(101)}`;
     expect(() => env.DB.prepare(sql).bind(...numbers(101))).toThrow(
-      `D1 limit exceeded: 101 bound parameters (D1 allows 100 per statement) in: ${sql.slice(0, 160)}…`,
+      `D1 limit exceeded: 101 bound parameters (D1 allows 100) in: ${sql.slice(0, 160)}…`,
     );
     // recorded too, so a violation inside background work that swallows errors still fails its test
     expect(takeD1Violations()).toHaveLength(1);
@@ -42,7 +42,9 @@ describe("the D1 guard", () => {
     expect(d1LimitViolation(select(100_000))).toBeNull();
     expect(d1LimitViolation(select(100_001))).toMatch(/^D1 limit exceeded: statement of 100001 bytes \(D1 allows 100000\) in: select 'x/);
     expect(d1LimitViolation("select ?", ["é".repeat(1_000_000)])).toBeNull();
-    expect(d1LimitViolation("select ?", ["é".repeat(1_000_000) + "x"])).toBe("D1 limit exceeded: parameter 1 is 2000001 bytes (D1 allows 2000000) in: select ?");
+    expect(d1LimitViolation("select ?", ["é".repeat(1_000_000) + "x"])).toBe(
+      "D1 limit exceeded: parameter 1 is 2000001 bytes (D1 allows 2000000) in: select ?",
+    );
     expect(d1LimitViolation("select ?", [new Uint8Array(2_000_001)])).toMatch(/parameter 1 is 2000001 bytes/);
     expect(d1LimitViolation("select * from t where a = ? and b like ?", ["x".repeat(99), "%".repeat(50)])).toBeNull();
     expect(d1LimitViolation("select * from t where a = ? and b not like ?", ["x", "%".repeat(51)])).toBe(
@@ -125,7 +127,12 @@ describe("list-valued queries at their limits", () => {
         last_sync_job_id: c.runId,
         last_drift_check_at: justNow,
       }),
-      cloneRow("sync_runs", runColumns, sync.lastSyncJobId!, { id: c.runId, sync_id: c.id, status: "failed", finished_at: c.due ? longAgo : justNow }),
+      cloneRow("sync_runs", runColumns, sync.lastSyncJobId!, {
+        id: c.runId,
+        sync_id: c.id,
+        status: "failed",
+        finished_at: c.due ? longAgo : justNow,
+      }),
     ]);
     for (const part of chunk(statements, 100)) await env.DB.batch(part);
     await env.DB.prepare("update secret_syncs set last_drift_check_at = ? where id = ?").bind(justNow, sync.id).run();
@@ -141,7 +148,8 @@ describe("list-valued queries at their limits", () => {
     const project = await createProject();
     const inbox = new ReceiverInbox();
     for (let i = 0; i < MAX_SUBSCRIPTIONS_PER_PROJECT; i++) {
-      const res = await api.post("/api/v1/webhooks/subscriptions", { projectId: project.id, url: `${inbox.url}/${i}`, events: ["sync.failed"] });
+      const subscription = { projectId: project.id, url: `${inbox.url}/${i}`, events: ["sync.failed"] };
+      const res = await api.post("/api/v1/webhooks/subscriptions", subscription);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
     }
     const queued: unknown[] = [];
@@ -161,15 +169,16 @@ describe("list-valued queries at their limits", () => {
     const project = await createProject();
     const where = { projectId: project.id, environment: "dev", secretPath: "/" };
     const keys = Array.from({ length: 1000 }, (_, i) => `KEY_${i}`);
-    const created = await api.post("/api/v4/secrets/batch", { ...where, secrets: keys.map((secretKey) => ({ secretKey, secretValue: "v1" })) });
+    const withValue = (secretValue: string) => keys.map((secretKey) => ({ secretKey, secretValue }));
+    const values = async () => (await api.get("/api/v4/secrets", { query: where })).body.secrets.map((s: { secretValue: string }) => s.secretValue);
+    const created = await api.post("/api/v4/secrets/batch", { ...where, secrets: withValue("v1") });
     expect(created.status, JSON.stringify(created.body).slice(0, 300)).toBe(200);
-    const updated = await api.patch("/api/v4/secrets/batch", { ...where, secrets: keys.map((secretKey) => ({ secretKey, secretValue: "v2" })) });
+    const updated = await api.patch("/api/v4/secrets/batch", { ...where, secrets: withValue("v2") });
     expect(updated.status, JSON.stringify(updated.body).slice(0, 300)).toBe(200);
-    const listed = await api.get("/api/v4/secrets", { query: { projectId: project.id, environment: "dev", secretPath: "/" } });
-    expect(listed.body.secrets.map((s: { secretValue: string }) => s.secretValue)).toEqual(keys.map(() => "v2"));
+    expect(await values()).toEqual(keys.map(() => "v2"));
     const deleted = await api.delete("/api/v4/secrets/batch", { ...where, secrets: keys.map((secretKey) => ({ secretKey })) });
     expect(deleted.status, JSON.stringify(deleted.body).slice(0, 300)).toBe(200);
-    expect((await api.get("/api/v4/secrets", { query: { projectId: project.id, environment: "dev", secretPath: "/" } })).body.secrets).toEqual([]);
+    expect(await values()).toEqual([]);
   });
 });
 

@@ -1,5 +1,7 @@
 /** Drives the Worker under test through its real fetch handler, like an HTTP client would. */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import { createApp } from "../../src/app";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -18,6 +20,26 @@ export interface CallOptions {
 export const adminToken = () => env.ADMIN_TOKEN;
 
 export async function call<T = any>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
+  return responseOf<T>(await exports.default.fetch(buildRequest(method, path, options)));
+}
+
+/**
+ * Like `call`, through the app with some bindings replaced (e.g. another ENCRYPTION_KEY). Work it queues still runs
+ * in the real consumer, with the real bindings.
+ */
+export async function callWithBindings<T = any>(
+  bindings: Partial<Env>,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<ApiResponse<T>> {
+  const ctx = createExecutionContext();
+  const res = await createApp().fetch(buildRequest(method, path, options), { ...env, ...bindings }, ctx);
+  await waitOnExecutionContext(ctx);
+  return responseOf<T>(res);
+}
+
+function buildRequest(method: string, path: string, options: CallOptions): Request {
   const url = new URL(path, "https://sync.test");
   for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
   const headers = new Headers(options.headers);
@@ -30,7 +52,10 @@ export async function call<T = any>(method: string, path: string, options: CallO
   } else if (body !== undefined && !headers.has("content-type")) {
     headers.set("content-type", "application/json");
   }
-  const res = await exports.default.fetch(new Request(url, { method, headers, body }));
+  return new Request(url, { method, headers, body });
+}
+
+async function responseOf<T>(res: Response): Promise<ApiResponse<T>> {
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -21,21 +21,18 @@ const excerpt = (sql: string) => (sql.length > 160 ? `${sql.slice(0, 160)}…` :
 
 /** Why D1 would refuse this statement, or null when it is within every limit. */
 export function d1LimitViolation(sql: string, params: readonly unknown[] = []): string | null {
-  const where = `in: ${excerpt(sql)}`;
+  const exceeded = (what: string, limit: number) => `D1 limit exceeded: ${what} (D1 allows ${limit}) in: ${excerpt(sql)}`;
   const sqlBytes = byteLength(sql);
-  if (sqlBytes > D1_LIMITS.statementBytes) return `D1 limit exceeded: statement of ${sqlBytes} bytes (D1 allows ${D1_LIMITS.statementBytes}) ${where}`;
-  if (params.length > D1_LIMITS.boundParameters) {
-    return `D1 limit exceeded: ${params.length} bound parameters (D1 allows ${D1_LIMITS.boundParameters} per statement) ${where}`;
-  }
+  if (sqlBytes > D1_LIMITS.statementBytes) return exceeded(`statement of ${sqlBytes} bytes`, D1_LIMITS.statementBytes);
+  if (params.length > D1_LIMITS.boundParameters) return exceeded(`${params.length} bound parameters`, D1_LIMITS.boundParameters);
   for (const [i, value] of params.entries()) {
     const size = typeof value === "string" ? byteLength(value) : value instanceof ArrayBuffer || ArrayBuffer.isView(value) ? value.byteLength : 0;
-    if (size > D1_LIMITS.valueBytes) return `D1 limit exceeded: parameter ${i + 1} is ${size} bytes (D1 allows ${D1_LIMITS.valueBytes}) ${where}`;
+    if (size > D1_LIMITS.valueBytes) return exceeded(`parameter ${i + 1} is ${size} bytes`, D1_LIMITS.valueBytes);
   }
   for (const index of likePatternParameters(sql)) {
     const pattern = params[index];
-    if (typeof pattern === "string" && byteLength(pattern) > D1_LIMITS.likePatternBytes) {
-      return `D1 limit exceeded: LIKE/GLOB pattern of ${byteLength(pattern)} bytes (D1 allows ${D1_LIMITS.likePatternBytes}) ${where}`;
-    }
+    const size = typeof pattern === "string" ? byteLength(pattern) : 0;
+    if (size > D1_LIMITS.likePatternBytes) return exceeded(`LIKE/GLOB pattern of ${size} bytes`, D1_LIMITS.likePatternBytes);
   }
   return null;
 }
