@@ -19,6 +19,7 @@ import type { Logger } from "../lib/logger";
 import { addSeconds, nowIso } from "../lib/time";
 import type { JobOutcome, JobQueue, NotificationJob } from "../queue/messages";
 import { getProjectRow } from "../store/projects";
+import { notificationUrlProblem } from "./notification-targets";
 import type { WebhookSettings } from "./webhook-settings";
 import { generateWebhookSecret, webhookHeaders } from "./webhook-signature";
 
@@ -37,31 +38,19 @@ export interface SyncEvent {
 }
 
 export const MAX_SUBSCRIPTIONS_PER_PROJECT = 25;
-const MAX_URL_LENGTH = 2048;
 const MAX_MESSAGE_LENGTH = 2000;
 const MAX_RETRY_DELAY_SECONDS = 3600;
 const DELIVERY_RETENTION_DAYS = 30;
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+/**
+ * What the delivery log records of a request that got no answer. A fixed category, never the runtime's error text:
+ * that text (resolver, connection and TLS details) would make the log an oracle for probing what the Worker reaches.
+ */
+export const NO_ANSWER_ERROR = "request failed before an answer (connection, DNS or TLS error)";
 
 export const eventsSchema = z
   .array(z.enum(SYNC_EVENT_TYPES, { error: `event must be one of: ${SYNC_EVENT_TYPES.join(", ")}` }), { error: "events is required" })
   .min(1, "at least one event is required")
   .transform((events) => [...new Set(events)].sort() as SyncEventType[]);
-
-/** Why a subscription URL is refused, or null when it is acceptable. */
-export function subscriptionUrlProblem(raw: string, allowHttpLocalhost: boolean): string | null {
-  if (raw.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return "must be an absolute URL";
-  }
-  if (url.username || url.password) return "must not contain credentials";
-  if (url.protocol === "https:" && url.hostname) return null;
-  if (allowHttpLocalhost && url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname)) return null;
-  return allowHttpLocalhost ? "must use https (or http://localhost / http://127.0.0.1 in development)" : "must use https";
-}
 
 export type WebhookSubscriptionRow = typeof webhookSubscriptions.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -76,7 +65,7 @@ export function publicDelivery(row: WebhookDeliveryRow) {
 }
 
 export async function createSubscription(db: Db, ring: KeyRing, settings: WebhookSettings, input: { projectId: string; url: string; events: SyncEventType[] }) {
-  const problem = subscriptionUrlProblem(input.url, settings.allowHttpLocalhost);
+  const problem = notificationUrlProblem(input.url, settings.allowHttpLocalhost);
   if (problem) throw validationFailure([{ code: "custom", path: ["url"], message: problem }]);
   await getProjectRow(db, input.projectId);
   const existing = await db.select({ id: webhookSubscriptions.id }).from(webhookSubscriptions).where(eq(webhookSubscriptions.projectId, input.projectId)).all();
@@ -203,7 +192,10 @@ export async function recordDeadLetteredDelivery(db: Db, deliveryId: string): Pr
     .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.status, "pending")));
 }
 
-/** One delivery attempt: POST, record the outcome, and ask for a later retry while attempts remain. */
+/**
+ * One delivery attempt: POST, record the outcome, and ask for a later retry while attempts remain. A URL the target
+ * rules refuse (stored before them, or written around the API) is never requested: the delivery fails at once.
+ */
 export async function deliverNotification(deps: DeliveryDeps, job: NotificationJob): Promise<JobOutcome> {
   const { db, settings } = deps;
   const delivery = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, job.deliveryId)).get();
@@ -211,10 +203,22 @@ export async function deliverNotification(deps: DeliveryDeps, job: NotificationJ
   const subscription = await db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, job.subscriptionId)).get();
   if (!subscription) return { kind: "done" };
 
+  const attempt = delivery.attempts + 1;
+  const stillCurrent = and(eq(webhookDeliveries.id, delivery.id), eq(webhookDeliveries.attempts, delivery.attempts));
+  const refused = notificationUrlProblem(subscription.url, settings.allowHttpLocalhost);
+  if (refused) {
+    const lastError = `not sent: the subscription url ${refused}`;
+    await db
+      .update(webhookDeliveries)
+      .set({ status: "failed", attempts: attempt, lastStatusCode: null, lastError, nextAttemptAt: null, updatedAt: nowIso() })
+      .where(stillCurrent);
+    deps.log.warn("webhook_target_refused", { deliveryId: delivery.id, subscriptionId: subscription.id, rule: refused });
+    return { kind: "done" };
+  }
+
   const secret = await decryptField(await deps.keyRing(), subscription.secretCiphertext, webhookSubscriptionSecretAad(subscription.id));
   const body = notificationBody(job.event);
   const headers = await webhookHeaders(secret, delivery.id, body);
-  const attempt = delivery.attempts + 1;
   let statusCode: number | null = null;
   let error: string | null = null;
   try {
@@ -231,11 +235,10 @@ export async function deliverNotification(deps: DeliveryDeps, job: NotificationJ
     if (statusCode < 200 || statusCode > 299) error = `receiver answered ${statusCode}`;
   } catch (err) {
     const name = (err as Error).name;
-    error = name === "TimeoutError" || name === "AbortError" ? `no answer within ${settings.deliveryTimeoutMs} ms` : `request failed: ${(err as Error).message.slice(0, 200)}`;
+    error = name === "TimeoutError" || name === "AbortError" ? `no answer within ${settings.deliveryTimeoutMs} ms` : NO_ANSWER_ERROR;
   }
 
   const now = nowIso();
-  const stillCurrent = and(eq(webhookDeliveries.id, delivery.id), eq(webhookDeliveries.attempts, delivery.attempts));
   if (!error) {
     await db.update(webhookDeliveries).set({ status: "succeeded", attempts: attempt, lastStatusCode: statusCode, lastError: null, nextAttemptAt: null, updatedAt: now }).where(stillCurrent);
     return { kind: "done" };

@@ -8,7 +8,8 @@ import { createDb } from "../../src/db/client";
 import { loadKeyRing } from "../../src/lib/crypto";
 import { createLogger } from "../../src/lib/logger";
 import type { JobQueue, NotificationJob } from "../../src/queue/messages";
-import { deliverNotification, publishSyncEvent, retryDelaySeconds, subscriptionUrlProblem, type SyncEvent } from "../../src/triggers/notifications";
+import { notificationUrlProblem } from "../../src/triggers/notification-targets";
+import { deliverNotification, publishSyncEvent, retryDelaySeconds, type SyncEvent } from "../../src/triggers/notifications";
 import type { WebhookSettings } from "../../src/triggers/webhook-settings";
 import { verifyWebhook } from "../../src/triggers/webhook-signature";
 import { api, createProject, createToken } from "../helpers/api";
@@ -89,12 +90,12 @@ describe("subscriptions", () => {
 
   it("allows http://localhost and http://127.0.0.1 only when ALLOW_HTTP_LOCALHOST_WEBHOOKS is on", () => {
     expect(env.ALLOW_HTTP_LOCALHOST_WEBHOOKS).toBe("false");
-    expect(subscriptionUrlProblem("https://hooks.example.com/x", false)).toBeNull();
-    expect(subscriptionUrlProblem("http://localhost:9000/hook", false)).toMatch(/https/);
-    expect(subscriptionUrlProblem("http://localhost:9000/hook", true)).toBeNull();
-    expect(subscriptionUrlProblem("http://127.0.0.1/hook", true)).toBeNull();
-    expect(subscriptionUrlProblem("http://example.com/hook", true)).toMatch(/https/);
-    expect(subscriptionUrlProblem("http://localhost.example.com/hook", true)).toMatch(/https/);
+    expect(notificationUrlProblem("https://hooks.example.com/x", false)).toBeNull();
+    expect(notificationUrlProblem("http://localhost:9000/hook", false)).toMatch(/https/);
+    expect(notificationUrlProblem("http://localhost:9000/hook", true)).toBeNull();
+    expect(notificationUrlProblem("http://127.0.0.1/hook", true)).toBeNull();
+    expect(notificationUrlProblem("http://example.com/hook", true)).toMatch(/https/);
+    expect(notificationUrlProblem("http://localhost.example.com/hook", true)).toMatch(/https/);
   });
 
   it("need webhooks scopes on the project", async () => {
