@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { mergeByPrecedence } from "../../src/store/import-precedence";
-import { InvalidPathError, isValidFolderName, isWithin, joinPath, MAX_PATH_DEPTH, normalizePath, parentPath, pathSegments, rebasePath } from "../../src/store/paths";
-import { INVALID_SECRET_NAME, isSecretValueTooLarge, MAX_SECRET_VALUE_BYTES, normalizeSecretValue, secretKeyProblem } from "../../src/store/secret-rules";
+import { MAX_PATH_DEPTH, MAX_SECRET_VALUE_BYTES } from "../../src/lib/limits";
+import { InvalidPathError, isValidFolderName, isWithin, joinPath, normalizePath, parentPath, pathSegments, rebasePath } from "../../src/store/paths";
+import { INVALID_SECRET_NAME, isSecretValueTooLarge, normalizeSecretValue, secretKeyProblem } from "../../src/store/secret-rules";
 
 describe("path normalisation", () => {
   it.each([
