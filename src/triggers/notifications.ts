@@ -45,6 +45,7 @@ const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 export const eventsSchema = z
   .array(z.enum(SYNC_EVENT_TYPES, { error: `event must be one of: ${SYNC_EVENT_TYPES.join(", ")}` }), { error: "events is required" })
   .min(1, "at least one event is required")
+  .max(SYNC_EVENT_TYPES.length, `events can list at most ${SYNC_EVENT_TYPES.length} events`)
   .transform((events) => [...new Set(events)].sort() as SyncEventType[]);
 
 /** Why a subscription URL is refused, or null when it is acceptable. */

@@ -13,9 +13,10 @@ import { auditInsert } from "../audit/audit-log";
 import type { AuthContext } from "../auth/context";
 import { webhookEndpoints, webhookReceipts } from "../db/schema";
 import { ApiError, badRequest, forbidden, unauthorized, validationFailure } from "../lib/errors";
+import { MAX_WEBHOOK_SYNC_IDS } from "../lib/limits";
 import type { Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
-import { requiredPathField } from "../http/store-request";
+import { environmentField, requiredPathField } from "../http/store-request";
 import { findEnvironmentBySlug } from "../store/projects";
 import { locationKey } from "../store/secret-reader";
 import { triggerSyncsForChanges, type TriggerDeps } from "./auto-sync";
@@ -33,9 +34,13 @@ let decoySecret: string | undefined;
 
 const payloadSchema = z.object({
   projectId: z.string({ error: "projectId is required" }).trim().min(1, "projectId is required"),
-  environment: z.string({ error: "environment is required" }).trim().min(1, "environment is required").max(64, "environment must be at most 64 characters"),
+  environment: environmentField,
   secretPath: requiredPathField("secretPath"),
-  syncIds: z.array(z.string().trim().min(1, "syncIds must not contain empty ids")).min(1, "syncIds, when given, lists at least one sync").max(100, "syncIds lists at most 100 syncs").optional(),
+  syncIds: z
+    .array(z.string().trim().min(1, "syncIds must not contain empty ids"))
+    .min(1, "syncIds, when given, lists at least one sync")
+    .max(MAX_WEBHOOK_SYNC_IDS, `syncIds lists at most ${MAX_WEBHOOK_SYNC_IDS} syncs`)
+    .optional(),
 });
 
 export type SecretChangeNotice = z.output<typeof payloadSchema>;
