@@ -9,7 +9,11 @@ export const id = (field: string) => z.string({ error: `${field} is required` })
 export const booleanString = (field: string) =>
   z.enum(["true", "false"], { error: `${field} must be "true" or "false"` }).transform((v) => v === "true");
 
-export const description = z.string().trim().max(MAX_DESCRIPTION_LENGTH, `Description cannot exceed ${MAX_DESCRIPTION_LENGTH} characters`).nullish();
+export const description = z
+  .string()
+  .trim()
+  .max(MAX_DESCRIPTION_LENGTH, `Description cannot exceed ${MAX_DESCRIPTION_LENGTH} characters`)
+  .nullish();
 
 export const isoDateTime = (field: string) => z.iso.datetime({ error: `${field} must be an ISO-8601 date-time`, offset: true });
 

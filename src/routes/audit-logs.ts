@@ -12,7 +12,12 @@ const query = z.object({
   projectId: id("projectId").optional(),
   action: z.string().trim().min(1).optional(),
   before: isoDateTime("before").optional(),
-  limit: z.coerce.number({ error: "limit must be a number" }).int().min(1).max(MAX_AUDIT_LOGS_PER_PAGE, `limit must be at most ${MAX_AUDIT_LOGS_PER_PAGE}`).default(100),
+  limit: z.coerce
+    .number({ error: "limit must be a number" })
+    .int()
+    .min(1)
+    .max(MAX_AUDIT_LOGS_PER_PAGE, `limit must be at most ${MAX_AUDIT_LOGS_PER_PAGE}`)
+    .default(100),
 });
 
 export function registerAuditLogRoutes(app: Hono<AppEnv>) {

@@ -93,7 +93,13 @@ export function registerIdentityRoutes(app: Hono<AppEnv>) {
       tag: "Machine identities",
       summary: "Create a client secret (returned once)",
       params: identityParams,
-      body: z.object({ description: z.string().trim().max(MAX_DESCRIPTION_LENGTH, `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`).default("") }),
+      body: z.object({
+        description: z
+          .string()
+          .trim()
+          .max(MAX_DESCRIPTION_LENGTH, `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`)
+          .default(""),
+      }),
     },
     async (c, { params, body }) => {
       const db = createDb(c.env.DB);

@@ -180,7 +180,14 @@ export function registerSecretSyncRoutes(app: Hono<AppEnv>) {
       tag: "Secret syncs",
       summary: "Run history, newest first",
       params: syncParams,
-      query: z.object({ limit: z.coerce.number({ error: "limit must be a number" }).int().min(1).max(MAX_RUNS_PER_PAGE, `limit must be at most ${MAX_RUNS_PER_PAGE}`).default(20) }),
+      query: z.object({
+        limit: z.coerce
+          .number({ error: "limit must be a number" })
+          .int()
+          .min(1)
+          .max(MAX_RUNS_PER_PAGE, `limit must be at most ${MAX_RUNS_PER_PAGE}`)
+          .default(20),
+      }),
     },
     async (c, { params, query }) => {
       const db = createDb(c.env.DB);

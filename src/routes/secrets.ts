@@ -82,7 +82,11 @@ const metadataField = z
           .trim()
           .min(1, "metadata key is required")
           .max(MAX_METADATA_KEY_LENGTH, `metadata key must be at most ${MAX_METADATA_KEY_LENGTH} characters`),
-        value: z.string().trim().max(MAX_METADATA_VALUE_LENGTH, `metadata value must be at most ${MAX_METADATA_VALUE_LENGTH} characters`).default(""),
+        value: z
+          .string()
+          .trim()
+          .max(MAX_METADATA_VALUE_LENGTH, `metadata value must be at most ${MAX_METADATA_VALUE_LENGTH} characters`)
+          .default(""),
         isEncrypted: z.boolean().default(false),
       })
       .refine((entry) => !entry.isEncrypted, "Encrypted secret metadata is not supported"),
@@ -111,7 +115,10 @@ const commonFields = {
   skipMultilineEncoding: z.boolean().nullish(),
   tagIds: z.array(z.string()).max(MAX_TAGS_PER_SECRET, `tagIds can hold at most ${MAX_TAGS_PER_SECRET} tags`).optional(),
   secretMetadata: metadataField.optional(),
-  secretReminderNote: z.string().max(MAX_REMINDER_NOTE_LENGTH, `secretReminderNote must be at most ${MAX_REMINDER_NOTE_LENGTH} characters`).nullish(),
+  secretReminderNote: z
+    .string()
+    .max(MAX_REMINDER_NOTE_LENGTH, `secretReminderNote must be at most ${MAX_REMINDER_NOTE_LENGTH} characters`)
+    .nullish(),
   secretReminderRepeatDays: z.number().int().min(1).nullish(),
 };
 

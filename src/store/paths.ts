@@ -48,9 +48,8 @@ export function normalizePath(raw: string | undefined | null): string {
     if (segment === "") throw new InvalidPathError(`Invalid path '${raw}': empty path segments are not allowed`);
     if (segment === "." || segment === "..") throw new InvalidPathError(`Invalid path '${raw}': relative segments ('.' and '..') are not allowed`);
     if (!isValidFolderName(segment)) {
-      throw new InvalidPathError(
-        `Invalid path '${raw}': folder '${segment}' may only contain letters, digits, dashes and underscores, at most ${MAX_FOLDER_NAME_LENGTH} of them`,
-      );
+      const rule = `may only contain letters, digits, dashes and underscores, at most ${MAX_FOLDER_NAME_LENGTH} of them`;
+      throw new InvalidPathError(`Invalid path '${raw}': folder '${segment}' ${rule}`);
     }
   }
   return path;

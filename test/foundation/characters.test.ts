@@ -7,7 +7,9 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 describe("the character rule for keys, paths and names", () => {
   it("refuses every control character: C0 (NUL included), DEL and C1", () => {
     for (const codePoint of [...range(0x00, 0x1f), 0x7f, ...range(0x80, 0x9f)]) {
-      expect(unsafeCharacterProblem("Field", `a${String.fromCodePoint(codePoint)}b`)).toBe(`Field cannot contain control characters (found ${hex(codePoint)})`);
+      expect(unsafeCharacterProblem("Field", `a${String.fromCodePoint(codePoint)}b`)).toBe(
+        `Field cannot contain control characters (found ${hex(codePoint)})`,
+      );
     }
   });
 
@@ -27,6 +29,8 @@ describe("the character rule for keys, paths and names", () => {
     for (const codePoint of [0x20, 0x7e, 0xa0, 0x200b, 0x200d, 0x2029, 0x202f, 0x2065, 0x206a]) {
       expect(unsafeCharacterProblem("Field", `a${String.fromCodePoint(codePoint)}b`)).toBeNull();
     }
-    for (const text of ["", "Projet Été", "مشروع", "פרויקט", "项目", "👩‍💻 team"]) expect(unsafeCharacterProblem("Field", text)).toBeNull();
+    for (const text of ["", "Projet Été", "مشروع", "פרויקט", "项目", "👩‍💻 team"]) {
+      expect(unsafeCharacterProblem("Field", text)).toBeNull();
+    }
   });
 });

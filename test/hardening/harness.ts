@@ -26,7 +26,8 @@ const PROJECT_ROWS = [
 /** Every stored row that belongs to the project, table by table, and the row count of every table (for creations elsewhere). */
 export async function projectState(projectId: string) {
   const { results: tables } = await env.DB.prepare(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' ORDER BY name",
+    `SELECT name FROM sqlite_master
+     WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' ORDER BY name`,
   ).all<{ name: string }>();
   const statements = [
     ...PROJECT_ROWS.map((sql) => env.DB.prepare(sql).bind(projectId)),
@@ -37,14 +38,19 @@ export async function projectState(projectId: string) {
 
 /** The API's answer is exactly `status` with `message` in Infisical's error envelope. */
 export function expectRefusal(res: Pick<ApiResponse, "status" | "body">, status: number, message: string) {
-  expect({ status: res.status, statusCode: res.body?.statusCode, message: res.body?.message }).toEqual({ status, statusCode: status, message });
+  const answered = { status: res.status, statusCode: res.body?.statusCode, message: res.body?.message };
+  expect(answered).toEqual({ status, statusCode: status, message });
 }
 
 /**
  * Runs `hostile` (which sends the hostile request and checks how it was refused), then `normal` (by default: list
  * the project's dev secrets at `/`, which must succeed), and checks the project's stored rows are exactly as before.
  */
-export async function expectNoEffect(projectId: string, hostile: () => Promise<unknown>, normal: () => Promise<unknown> = () => listSecrets(projectId)) {
+export async function expectNoEffect(
+  projectId: string,
+  hostile: () => Promise<unknown>,
+  normal: () => Promise<unknown> = () => listSecrets(projectId),
+) {
   const before = await projectState(projectId);
   await hostile();
   await normal();

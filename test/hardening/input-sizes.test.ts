@@ -79,51 +79,79 @@ const key = (i: number) => `K${i}`;
 async function sendNotice(payload: Record<string, unknown>) {
   const body = JSON.stringify({ projectId: f.project.id, environment: "dev", secretPath: "/app", ...payload });
   const headers = await webhookHeaders(f.endpoint.secret, `msg_${crypto.randomUUID()}`, body);
-  return call("POST", "/api/v1/webhooks/secret-changes", { token: null, rawBody: body, headers: { ...headers, "cf-connecting-ip": "192.0.2.131" }, query: { endpointId: f.endpoint.id } });
+  return call("POST", "/api/v1/webhooks/secret-changes", {
+    token: null,
+    rawBody: body,
+    headers: { ...headers, "cf-connecting-ip": "192.0.2.131" },
+    query: { endpointId: f.endpoint.id },
+  });
+}
+
+interface Case {
+  route: string;
+  /** 422 unless given: the request itself is invalid */
+  status?: number;
+  message: string;
+  send: () => Promise<ApiResponse>;
 }
 
 const BATCHES = ["/api/v3/secrets/batch/raw", "/api/v4/secrets/batch"] as const;
 const TOO_MANY_SECRETS = `secrets: secrets can hold at most ${MAX_SECRETS_PER_BATCH} secrets per request`;
+/** `count` secrets to write in /app, as batch routes take them */
+const batchOf = (count: number, extra: Record<string, unknown> = {}) => ({
+  ...target(),
+  ...extra,
+  secrets: many(count, (i) => ({ secretKey: key(i), secretValue: "v" })),
+});
+const newSecret = (extra: Record<string, unknown>) => ({ ...target(), secretValue: "v", ...extra });
 
 /** Lists one over their limit, on every route that takes one. */
-const LIST_CASES: { route: string; message: string; send: () => Promise<ApiResponse> }[] = [
+const LIST_CASES: Case[] = [
   ...BATCHES.flatMap((batch) => [
-    {
-      route: `POST ${batch}`,
-      message: TOO_MANY_SECRETS,
-      send: () => api.post(batch, { ...target(), secrets: many(MAX_SECRETS_PER_BATCH + 1, (i) => ({ secretKey: key(i), secretValue: "v" })) }),
-    },
+    { route: `POST ${batch}`, message: TOO_MANY_SECRETS, send: () => api.post(batch, batchOf(MAX_SECRETS_PER_BATCH + 1)) },
     {
       route: `PATCH ${batch}`,
       message: TOO_MANY_SECRETS,
-      send: () => api.patch(batch, { ...target(), mode: "upsert", secrets: many(MAX_SECRETS_PER_BATCH + 1, (i) => ({ secretKey: key(i), secretValue: "v" })) }),
+      send: () => api.patch(batch, batchOf(MAX_SECRETS_PER_BATCH + 1, { mode: "upsert" })),
     },
-    { route: `DELETE ${batch}`, message: TOO_MANY_SECRETS, send: () => api.delete(batch, { ...target(), secrets: many(MAX_SECRETS_PER_BATCH + 1, (i) => ({ secretKey: key(i) })) }) },
+    { route: `DELETE ${batch}`, message: TOO_MANY_SECRETS, send: () => api.delete(batch, batchOf(MAX_SECRETS_PER_BATCH + 1)) },
   ]),
   {
     route: "PATCH /api/v2/folders/batch",
     message: `folders: folders can hold at most ${MAX_FOLDERS_PER_BATCH} folders per request`,
-    send: () => api.patch("/api/v2/folders/batch", { ...project(), folders: many(MAX_FOLDERS_PER_BATCH + 1, () => ({ id: f.folderId, environment: "dev", name: "app", path: "/" })) }),
+    send: () => {
+      const folders = many(MAX_FOLDERS_PER_BATCH + 1, () => ({ id: f.folderId, environment: "dev", name: "app", path: "/" }));
+      return api.patch("/api/v2/folders/batch", { ...project(), folders });
+    },
   },
   {
     route: "POST /api/v4/secrets/:name (secretMetadata)",
     message: `secretMetadata: secretMetadata can hold at most ${MAX_METADATA_ENTRIES} entries`,
-    send: () => api.post("/api/v4/secrets/NEW", { ...target(), secretValue: "v", secretMetadata: many(MAX_METADATA_ENTRIES + 1, (i) => ({ key: key(i), value: "v" })) }),
+    send: () => {
+      const secretMetadata = many(MAX_METADATA_ENTRIES + 1, (i) => ({ key: key(i), value: "v" }));
+      return api.post("/api/v4/secrets/NEW", newSecret({ secretMetadata }));
+    },
   },
   {
     route: "PATCH /api/v4/secrets/batch (a secret's secretMetadata)",
     message: `secrets.0.secretMetadata: secretMetadata can hold at most ${MAX_METADATA_ENTRIES} entries`,
-    send: () => api.patch(BATCHES[1], { ...target(), secrets: [{ secretKey: "A", secretMetadata: many(MAX_METADATA_ENTRIES + 1, (i) => ({ key: key(i) })) }] }),
+    send: () => {
+      const secretMetadata = many(MAX_METADATA_ENTRIES + 1, (i) => ({ key: key(i) }));
+      return api.patch(BATCHES[1], { ...target(), secrets: [{ secretKey: "A", secretMetadata }] });
+    },
   },
   {
     route: "POST /api/v3/secrets/raw/:name (tagIds)",
     message: `tagIds: tagIds can hold at most ${MAX_TAGS_PER_SECRET} tags`,
-    send: () => api.post("/api/v3/secrets/raw/NEW", { ...target(), secretValue: "v", tagIds: many(MAX_TAGS_PER_SECRET + 1, (i) => `tag-${i}`) }),
+    send: () => api.post("/api/v3/secrets/raw/NEW", newSecret({ tagIds: many(MAX_TAGS_PER_SECRET + 1, (i) => `tag-${i}`) })),
   },
   {
     route: "GET /api/v4/secrets (metadataFilter)",
     message: `metadataFilter: metadataFilter must be up to ${MAX_METADATA_FILTER_CONDITIONS} 'key=K[,value=V]' conditions separated by '|'`,
-    send: () => api.get("/api/v4/secrets", { query: { ...target(), metadataFilter: many(MAX_METADATA_FILTER_CONDITIONS + 1, (i) => `key=${key(i)}`).join("|") } }),
+    send: () => {
+      const metadataFilter = many(MAX_METADATA_FILTER_CONDITIONS + 1, (i) => `key=${key(i)}`).join("|");
+      return api.get("/api/v4/secrets", { query: { ...target(), metadataFilter } });
+    },
   },
   {
     route: "POST /api/v1/webhooks/secret-changes (syncIds)",
@@ -143,7 +171,10 @@ const LIST_CASES: { route: string; message: string; send: () => Promise<ApiRespo
   {
     route: "POST /api/v1/webhooks/subscriptions (events)",
     message: `events: events can list at most ${SYNC_EVENT_TYPES.length} events`,
-    send: () => api.post("/api/v1/webhooks/subscriptions", { ...project(), url: "https://receiver.test/hook", events: many(SYNC_EVENT_TYPES.length + 1, () => "sync.failed") }),
+    send: () => {
+      const events = many(SYNC_EVENT_TYPES.length + 1, () => "sync.failed");
+      return api.post("/api/v1/webhooks/subscriptions", { ...project(), url: "https://receiver.test/hook", events });
+    },
   },
   {
     route: "GET /api/v1/secret-syncs/qovery/:id/runs (limit)",
@@ -161,31 +192,60 @@ const LONG_KEY = "K".repeat(MAX_SECRET_KEY_LENGTH + 1);
 const LONG_COMMENT = "c".repeat(MAX_SECRET_COMMENT_LENGTH + 1);
 const TOO_LONG_NAME = "n".repeat(MAX_NAME_LENGTH + 1);
 const NUL = "Secret name cannot contain control characters (found U+0000)";
+const RLO = "Secret name cannot contain bidirectional text controls (found U+202E)";
 
 /** Keys, free text and names over their limit or holding refused characters. */
-const VALUE_CASES: { route: string; message: string; send: () => Promise<ApiResponse> }[] = [
-  { route: "POST /api/v3/secrets/raw/:name (long key)", message: `secretName: ${SECRET_KEY_TOO_LONG}`, send: () => api.post(`/api/v3/secrets/raw/${LONG_KEY}`, { ...target(), secretValue: "v" }) },
-  { route: "POST /api/v4/secrets/:name (key with NUL)", message: `secretName: ${NUL}`, send: () => api.post(`/api/v4/secrets/${encodeURIComponent("A\u0000B")}`, { ...target(), secretValue: "v" }) },
+const VALUE_CASES: Case[] = [
+  {
+    route: "POST /api/v3/secrets/raw/:name (long key)",
+    message: `secretName: ${SECRET_KEY_TOO_LONG}`,
+    send: () => api.post(`/api/v3/secrets/raw/${LONG_KEY}`, newSecret({})),
+  },
+  {
+    route: "POST /api/v4/secrets/:name (key with NUL)",
+    message: `secretName: ${NUL}`,
+    send: () => api.post(`/api/v4/secrets/${encodeURIComponent("A\u0000B")}`, newSecret({})),
+  },
   {
     route: "POST /api/v4/secrets/:name (key with a right-to-left override)",
-    message: "secretName: Secret name cannot contain bidirectional text controls (found U+202E)",
-    send: () => api.post(`/api/v4/secrets/${encodeURIComponent("TXT\u202EYEK")}`, { ...target(), secretValue: "v" }),
+    message: `secretName: ${RLO}`,
+    send: () => api.post(`/api/v4/secrets/${encodeURIComponent("TXT\u202EYEK")}`, newSecret({})),
   },
   {
     route: "POST /api/v4/secrets/batch (key with an invisible right-to-left mark)",
     message: "secrets.0.secretKey: Secret name cannot contain bidirectional text controls (found U+200F)",
     send: () => api.post(BATCHES[1], { ...target(), secrets: [{ secretKey: "API_KEY\u200F", secretValue: "v" }] }),
   },
-  { route: "POST /api/v3/secrets/batch/raw (long key)", message: `secrets.0.secretKey: ${SECRET_KEY_TOO_LONG}`, send: () => api.post(BATCHES[0], { ...target(), secrets: [{ secretKey: LONG_KEY, secretValue: "v" }] }) },
+  {
+    route: "POST /api/v3/secrets/batch/raw (long key)",
+    message: `secrets.0.secretKey: ${SECRET_KEY_TOO_LONG}`,
+    send: () => api.post(BATCHES[0], { ...target(), secrets: [{ secretKey: LONG_KEY, secretValue: "v" }] }),
+  },
   {
     route: "PATCH /api/v4/secrets/batch (upserted key with a tab)",
     message: "secrets.0.secretKey: Secret name cannot contain control characters (found U+0009)",
     send: () => api.patch(BATCHES[1], { ...target(), mode: "upsert", secrets: [{ secretKey: "A\tB", secretValue: "v" }] }),
   },
-  { route: "PATCH /api/v4/secrets/:name (long newSecretName)", message: `newSecretName: ${SECRET_KEY_TOO_LONG}`, send: () => api.patch("/api/v4/secrets/A", { ...target(), newSecretName: LONG_KEY }) },
-  { route: "PATCH /api/v3/secrets/raw/:name (newSecretName with NUL)", message: `newSecretName: ${NUL}`, send: () => api.patch("/api/v3/secrets/raw/A", { ...target(), newSecretName: "A\u0000" }) },
-  { route: "POST /api/v3/secrets/raw/:name (long comment)", message: `secretComment: ${SECRET_COMMENT_TOO_LONG}`, send: () => api.post("/api/v3/secrets/raw/NEW", { ...target(), secretValue: "v", secretComment: LONG_COMMENT }) },
-  { route: "PATCH /api/v4/secrets/:name (long comment)", message: `secretComment: ${SECRET_COMMENT_TOO_LONG}`, send: () => api.patch("/api/v4/secrets/A", { ...target(), secretComment: LONG_COMMENT }) },
+  {
+    route: "PATCH /api/v4/secrets/:name (long newSecretName)",
+    message: `newSecretName: ${SECRET_KEY_TOO_LONG}`,
+    send: () => api.patch("/api/v4/secrets/A", { ...target(), newSecretName: LONG_KEY }),
+  },
+  {
+    route: "PATCH /api/v3/secrets/raw/:name (newSecretName with NUL)",
+    message: `newSecretName: ${NUL}`,
+    send: () => api.patch("/api/v3/secrets/raw/A", { ...target(), newSecretName: "A\u0000" }),
+  },
+  {
+    route: "POST /api/v3/secrets/raw/:name (long comment)",
+    message: `secretComment: ${SECRET_COMMENT_TOO_LONG}`,
+    send: () => api.post("/api/v3/secrets/raw/NEW", newSecret({ secretComment: LONG_COMMENT })),
+  },
+  {
+    route: "PATCH /api/v4/secrets/:name (long comment)",
+    message: `secretComment: ${SECRET_COMMENT_TOO_LONG}`,
+    send: () => api.patch("/api/v4/secrets/A", { ...target(), secretComment: LONG_COMMENT }),
+  },
   {
     route: "PATCH /api/v3/secrets/batch/raw (long comment)",
     message: `secrets.0.secretComment: ${SECRET_COMMENT_TOO_LONG}`,
@@ -194,19 +254,26 @@ const VALUE_CASES: { route: string; message: string; send: () => Promise<ApiResp
   {
     route: "POST /api/v4/secrets/:name (long metadata key)",
     message: `secretMetadata.0.key: metadata key must be at most ${MAX_METADATA_KEY_LENGTH} characters`,
-    send: () => api.post("/api/v4/secrets/NEW", { ...target(), secretValue: "v", secretMetadata: [{ key: "k".repeat(MAX_METADATA_KEY_LENGTH + 1) }] }),
+    send: () => api.post("/api/v4/secrets/NEW", newSecret({ secretMetadata: [{ key: "k".repeat(MAX_METADATA_KEY_LENGTH + 1) }] })),
   },
   {
     route: "POST /api/v4/secrets/:name (long metadata value)",
     message: `secretMetadata.0.value: metadata value must be at most ${MAX_METADATA_VALUE_LENGTH} characters`,
-    send: () => api.post("/api/v4/secrets/NEW", { ...target(), secretValue: "v", secretMetadata: [{ key: "k", value: "v".repeat(MAX_METADATA_VALUE_LENGTH + 1) }] }),
+    send: () => {
+      const secretMetadata = [{ key: "k", value: "v".repeat(MAX_METADATA_VALUE_LENGTH + 1) }];
+      return api.post("/api/v4/secrets/NEW", newSecret({ secretMetadata }));
+    },
   },
   {
     route: "POST /api/v2/folders (long name)",
     message: `name: ${FOLDER_NAME_TOO_LONG}`,
     send: () => api.post("/api/v2/folders", { ...project(), environment: "dev", name: "f".repeat(MAX_FOLDER_NAME_LENGTH + 1) }),
   },
-  { route: "POST /api/v1/folders (name with NUL)", message: `name: ${INVALID_FOLDER_NAME}`, send: () => api.post("/api/v1/folders", { workspaceId: f.project.id, environment: "dev", name: "f\u0000" }) },
+  {
+    route: "POST /api/v1/folders (name with NUL)",
+    message: `name: ${INVALID_FOLDER_NAME}`,
+    send: () => api.post("/api/v1/folders", { workspaceId: f.project.id, environment: "dev", name: "f\u0000" }),
+  },
   {
     route: "PATCH /api/v2/folders/:id (name with a right-to-left isolate)",
     message: `name: ${INVALID_FOLDER_NAME}`,
@@ -214,15 +281,22 @@ const VALUE_CASES: { route: string; message: string; send: () => Promise<ApiResp
   },
   {
     route: "POST /api/v2/folders (the new folder's path would exceed the cap)",
+    // the store's refusal, like the depth cap's: only the parent path and the name together are too long
+    status: 400,
     message: `A folder's path can be at most ${MAX_PATH_LENGTH} characters`,
     send: () => api.post("/api/v2/folders", { ...project(), environment: "dev", path: pathOfLength(MAX_PATH_LENGTH - 2), name: "ab" }),
   },
   {
     route: "PATCH /api/v2/folders/:id (a rename would push a descendant's path past the cap)",
+    status: 400,
     message: `A folder's path can be at most ${MAX_PATH_LENGTH} characters`,
     send: () => api.patch(`/api/v2/folders/${f.nearlyFull.id}`, { ...project(), environment: "dev", name: "xxxxxx", path: "/" }),
   },
-  { route: "POST /api/v1/projects (long name)", message: `projectName: projectName must be at most ${MAX_NAME_LENGTH} characters`, send: () => api.post("/api/v1/projects", { projectName: TOO_LONG_NAME }) },
+  {
+    route: "POST /api/v1/projects (long name)",
+    message: `projectName: projectName must be at most ${MAX_NAME_LENGTH} characters`,
+    send: () => api.post("/api/v1/projects", { projectName: TOO_LONG_NAME }),
+  },
   {
     route: "POST /api/v2/workspace (name with a right-to-left override)",
     message: "projectName: projectName cannot contain bidirectional text controls (found U+202E)",
@@ -285,13 +359,15 @@ describe("hostile input sizes and characters on the API", () => {
   });
 
   it.each(VALUE_CASES.map((c) => [c.route, c] as const))("%s", async (_, c) => {
-    const status = c.message.startsWith("A folder's path") ? 400 : 422;
-    await expectNoEffect(f.project.id, async () => expectRefusal(await c.send(), status, c.message));
+    await expectNoEffect(f.project.id, async () => expectRefusal(await c.send(), c.status ?? 422, c.message));
   });
 
   it(`lists at most ${MAX_REPORTED_VALIDATION_ISSUES} problems, however many items fail`, async () => {
     const shown = MAX_REPORTED_VALIDATION_ISSUES / 2;
-    const listed = many(shown, (i) => `secrets.${i}.secretKey: secretKey is required; secrets.${i}.secretValue: secretValue must be a string`);
+    const listed = many(
+      shown,
+      (i) => `secrets.${i}.secretKey: secretKey is required; secrets.${i}.secretValue: secretValue must be a string`,
+    );
     const unlisted = 2 * MAX_SECRETS_PER_BATCH - MAX_REPORTED_VALIDATION_ISSUES;
     await expectNoEffect(f.project.id, async () => {
       const res = await api.post(BATCHES[1], { ...target(), secrets: many(MAX_SECRETS_PER_BATCH, () => ({})) });
@@ -301,7 +377,8 @@ describe("hostile input sizes and characters on the API", () => {
   });
 
   it(`takes a full batch of ${MAX_SECRETS_PER_BATCH} secrets, and multi-line values with tabs`, async () => {
-    const created = await api.post(BATCHES[1], { ...target(), secretPath: "/", secrets: many(MAX_SECRETS_PER_BATCH, (i) => ({ secretKey: key(i), secretValue: `line ${i}\n\tindented\n` })) });
+    const secrets = many(MAX_SECRETS_PER_BATCH, (i) => ({ secretKey: key(i), secretValue: `line ${i}\n\tindented\n` }));
+    const created = await api.post(BATCHES[1], { ...target(), secretPath: "/", secrets });
     expect(created.status).toBe(200);
     expect(created.body.secrets).toHaveLength(MAX_SECRETS_PER_BATCH);
     const stored = await listSecrets(f.project.id);
@@ -323,8 +400,8 @@ describe("hostile input sizes and characters on the console", () => {
     ["a key with NUL", "create", { path: "/", key: "A\u0000B", value: "v" }, NUL],
     ["a key over the limit", "create", { path: "/", key: LONG_KEY, value: "v" }, SECRET_KEY_TOO_LONG],
     ["a comment over the limit", "create", { path: "/", key: "NEW", value: "v", comment: LONG_COMMENT }, SECRET_COMMENT_TOO_LONG],
-    ["a rename to a key with a bidi override", "update", { path: "/", key: "ROOT", newKey: "ROOT\u202E", value: "r" }, "Secret name cannot contain bidirectional text controls (found U+202E)"],
-    ["a comment over the limit on edit", "update", { path: "/", key: "ROOT", newKey: "ROOT", value: "r", comment: LONG_COMMENT }, SECRET_COMMENT_TOO_LONG],
+    ["a rename to a key with a bidi override", "update", { path: "/", key: "ROOT", newKey: "ROOT\u202E", value: "r" }, RLO],
+    ["a long comment on edit", "update", { path: "/", key: "ROOT", newKey: "ROOT", comment: LONG_COMMENT }, SECRET_COMMENT_TOO_LONG],
     ["a folder name over the limit", "create-folder", { path: "/", name: "f".repeat(MAX_FOLDER_NAME_LENGTH + 1) }, FOLDER_NAME_TOO_LONG],
     ["a folder name with NUL", "create-folder", { path: "/", name: "f\u0000" }, INVALID_FOLDER_NAME],
   ] as const)("the secrets page refuses %s with the API's message", async (_, action, form, message) => {

@@ -19,7 +19,11 @@ const HOSTILE_PATHS = [
   { name: "only 40,000 slashes", path: "/".repeat(40_000), message: PATH_TOO_LONG },
   { name: `${MAX_PATH_DEPTH + 1} levels`, path: "/f".repeat(MAX_PATH_DEPTH + 1), message: PATH_TOO_DEEP },
   { name: "a NUL byte", path: "/app\u0000", message: "Secret path cannot contain control characters (found U+0000)" },
-  { name: "a right-to-left override", path: "/\u202Eppa", message: "Secret path cannot contain bidirectional text controls (found U+202E)" },
+  {
+    name: "a right-to-left override",
+    path: "/\u202Eppa",
+    message: "Secret path cannot contain bidirectional text controls (found U+202E)",
+  },
 ];
 
 interface Fixture extends SyncFixture {
@@ -39,7 +43,8 @@ beforeAll(async () => {
   // Auto-sync off: nothing runs in the background while the tests compare stored rows.
   const sync = await createSync(base, { autoSyncEnabled: false });
   const endpoint = await api.post("/api/v1/webhooks/endpoints", { name: "paths", projectId: base.project.id });
-  f = { ...base, folderId: folder.id, importId: secretImport.id, syncId: sync.id, endpoint: { id: endpoint.body.endpoint.id, secret: endpoint.body.secret } };
+  const endpointSecret = { id: endpoint.body.endpoint.id, secret: endpoint.body.secret };
+  f = { ...base, folderId: folder.id, importId: secretImport.id, syncId: sync.id, endpoint: endpointSecret };
 });
 
 const project = () => ({ projectId: f.project.id });
@@ -56,88 +61,111 @@ async function sendNotice(secretPath: string) {
   });
 }
 
-/** Every API route that takes a path, with the field the refusal names and how to send a path there. */
-const PATH_ROUTES: { route: string; field: string; send: (path: string) => Promise<ApiResponse> }[] = [
-  // secrets, v3 raw and v4
-  { route: "GET /api/v3/secrets/raw", field: "secretPath", send: (p) => api.get("/api/v3/secrets/raw", { query: { ...workspace(), environment: "dev", secretPath: p } }) },
-  { route: "GET /api/v4/secrets", field: "secretPath", send: (p) => api.get("/api/v4/secrets", { query: { ...project(), environment: "dev", secretPath: p } }) },
-  { route: "GET /api/v3/secrets/raw/:name", field: "secretPath", send: (p) => api.get("/api/v3/secrets/raw/A", { query: { ...workspace(), environment: "dev", secretPath: p } }) },
-  { route: "GET /api/v4/secrets/:name", field: "secretPath", send: (p) => api.get("/api/v4/secrets/A", { query: { ...project(), environment: "dev", secretPath: p } }) },
-  { route: "POST /api/v3/secrets/raw/:name", field: "secretPath", send: (p) => api.post("/api/v3/secrets/raw/NEW", { ...workspace(), environment: "dev", secretPath: p, secretValue: "v" }) },
-  { route: "POST /api/v4/secrets/:name", field: "secretPath", send: (p) => api.post("/api/v4/secrets/NEW", { ...project(), environment: "dev", secretPath: p, secretValue: "v" }) },
-  { route: "PATCH /api/v3/secrets/raw/:name", field: "secretPath", send: (p) => api.patch("/api/v3/secrets/raw/A", { ...workspace(), environment: "dev", secretPath: p, secretValue: "v" }) },
-  { route: "PATCH /api/v4/secrets/:name", field: "secretPath", send: (p) => api.patch("/api/v4/secrets/A", { ...project(), environment: "dev", secretPath: p, secretValue: "v" }) },
-  { route: "DELETE /api/v3/secrets/raw/:name", field: "secretPath", send: (p) => api.delete("/api/v3/secrets/raw/A", { ...workspace(), environment: "dev", secretPath: p }) },
-  { route: "DELETE /api/v4/secrets/:name", field: "secretPath", send: (p) => api.delete("/api/v4/secrets/A", { ...project(), environment: "dev", secretPath: p }) },
-  ...(["/api/v3/secrets/batch/raw", "/api/v4/secrets/batch"] as const).flatMap((batch) => [
-    { route: `POST ${batch}`, field: "secretPath", send: (p: string) => api.post(batch, { ...project(), environment: "dev", secretPath: p, secrets: [{ secretKey: "NEW", secretValue: "v" }] }) },
-    { route: `PATCH ${batch}`, field: "secretPath", send: (p: string) => api.patch(batch, { ...project(), environment: "dev", secretPath: p, secrets: [{ secretKey: "A", secretValue: "v" }] }) },
-    {
-      route: `PATCH ${batch} (a secret's own path)`,
-      field: "secrets.0.secretPath",
-      send: (p: string) => api.patch(batch, { ...project(), environment: "dev", secretPath: "/app", secrets: [{ secretKey: "A", secretValue: "v", secretPath: p }] }),
-    },
-    { route: `DELETE ${batch}`, field: "secretPath", send: (p: string) => api.delete(batch, { ...project(), environment: "dev", secretPath: p, secrets: [{ secretKey: "A" }] }) },
+type Send = (path: string) => Promise<ApiResponse>;
+interface PathRoute {
+  route: string;
+  /** where the refusal says the path was */
+  field: string;
+  send: Send;
+}
+
+/** A route reading the path from the query parameter `field`, next to `query()`. */
+const inQuery = (url: string, field: string, query: () => Record<string, string>): PathRoute => ({
+  route: `GET ${url} (${field})`,
+  field,
+  send: (p) => api.get(url, { query: { ...query(), [field]: p } }),
+});
+
+type Body = (path: string) => Record<string, unknown>;
+
+/** A route reading the path from the JSON body, placed by `body(path)`; `id()` stands for `:id` (known after `beforeAll`). */
+const inBody = (method: "post" | "patch" | "delete", url: string, field: string, body: Body, id?: () => string): PathRoute => ({
+  route: `${method.toUpperCase()} ${url} (${field})`,
+  field,
+  send: (p) => api[method](id ? url.replace(":id", id()) : url, body(p)),
+});
+
+/** The single-secret routes of v3 raw (which name the project `workspaceId`) or v4 (`projectId`). */
+function secretRoutes(url: string, selector: () => Record<string, string>): PathRoute[] {
+  const query = () => ({ ...selector(), environment: "dev" });
+  const where = (secretPath: string) => ({ ...query(), secretPath });
+  return [
+    inQuery(url, "secretPath", query),
+    inQuery(`${url}/A`, "secretPath", query),
+    inBody("post", `${url}/NEW`, "secretPath", (p) => ({ ...where(p), secretValue: "v" })),
+    inBody("patch", `${url}/A`, "secretPath", (p) => ({ ...where(p), secretValue: "v" })),
+    inBody("delete", `${url}/A`, "secretPath", where),
+  ];
+}
+
+const devSecrets = (secretPath: string) => ({ ...project(), environment: "dev", secretPath });
+const devQuery = () => ({ ...project(), environment: "dev" });
+const stagingQuery = () => ({ ...project(), environment: "staging" });
+const one = [{ secretKey: "A", secretValue: "v" }];
+const folderUpdate = (path: string) => ({ ...project(), environment: "dev", name: "renamed", path });
+const syncBody = (secretPath: string) => ({
+  name: "hostile-path",
+  ...project(),
+  connectionId: f.connectionId,
+  environment: "dev",
+  secretPath,
+  syncOptions: { initialSyncBehavior: "overwrite-destination" },
+  destinationConfig: { organizationId: f.tenant.organizationId, projectId: f.tenant.project.id },
+});
+
+/** Every API route that takes a path, in the body or the query. */
+const PATH_ROUTES: PathRoute[] = [
+  ...secretRoutes("/api/v3/secrets/raw", workspace),
+  ...secretRoutes("/api/v4/secrets", project),
+  ...["/api/v3/secrets/batch/raw", "/api/v4/secrets/batch"].flatMap((batch) => [
+    inBody("post", batch, "secretPath", (p) => ({ ...devSecrets(p), secrets: [{ secretKey: "NEW", secretValue: "v" }] })),
+    inBody("patch", batch, "secretPath", (p) => ({ ...devSecrets(p), secrets: one })),
+    inBody("patch", batch, "secrets.0.secretPath", (p) => ({ ...devSecrets("/app"), secrets: [{ ...one[0], secretPath: p }] })),
+    inBody("delete", batch, "secretPath", (p) => ({ ...devSecrets(p), secrets: [{ secretKey: "A" }] })),
   ]),
-  // folders, v1 (directory or path) and v2
-  { route: "POST /api/v1/folders (directory)", field: "directory", send: (p) => api.post("/api/v1/folders", { ...workspace(), environment: "dev", name: "x", directory: p }) },
-  { route: "POST /api/v2/folders", field: "path", send: (p) => api.post("/api/v2/folders", { ...project(), environment: "dev", name: "x", path: p }) },
-  { route: "GET /api/v1/folders (directory)", field: "directory", send: (p) => api.get("/api/v1/folders", { query: { ...workspace(), environment: "dev", directory: p } }) },
-  { route: "GET /api/v2/folders", field: "path", send: (p) => api.get("/api/v2/folders", { query: { ...project(), environment: "dev", path: p } }) },
-  {
-    route: "PATCH /api/v2/folders/batch",
-    field: "folders.0.path",
-    send: (p) => api.patch("/api/v2/folders/batch", { ...project(), folders: [{ id: f.folderId, environment: "dev", name: "renamed", path: p }] }),
-  },
-  { route: "PATCH /api/v1/folders/:id", field: "path", send: (p) => api.patch(`/api/v1/folders/${f.folderId}`, { ...workspace(), environment: "dev", name: "renamed", path: p }) },
-  { route: "PATCH /api/v2/folders/:id", field: "path", send: (p) => api.patch(`/api/v2/folders/${f.folderId}`, { ...project(), environment: "dev", name: "renamed", path: p }) },
-  { route: "DELETE /api/v1/folders/:id", field: "path", send: (p) => api.delete(`/api/v1/folders/${f.folderId}`, { ...workspace(), environment: "dev", path: p }) },
-  { route: "DELETE /api/v2/folders/:id", field: "path", send: (p) => api.delete(`/api/v2/folders/${f.folderId}`, { ...project(), environment: "dev", path: p, forceDelete: true }) },
-  // secret imports, v1 and v2: the folder's path and the imported one
-  ...(["/api/v1/secret-imports", "/api/v2/secret-imports"] as const).flatMap((imports) => [
-    { route: `POST ${imports}`, field: "path", send: (p: string) => api.post(imports, { ...project(), environment: "prod", path: p, import: { environment: "dev", path: "/app" } }) },
-    { route: `POST ${imports} (import.path)`, field: "import.path", send: (p: string) => api.post(imports, { ...project(), environment: "prod", path: "/", import: { environment: "dev", path: p } }) },
-    { route: `GET ${imports}`, field: "path", send: (p: string) => api.get(imports, { query: { ...project(), environment: "staging", path: p } }) },
-    { route: `PATCH ${imports}/:id`, field: "path", send: (p: string) => api.patch(`${imports}/${f.importId}`, { ...project(), environment: "staging", path: p, import: { position: 1 } }) },
-    {
-      route: `PATCH ${imports}/:id (import.path)`,
-      field: "import.path",
-      send: (p: string) => api.patch(`${imports}/${f.importId}`, { ...project(), environment: "staging", path: "/", import: { path: p } }),
-    },
-    { route: `DELETE ${imports}/:id`, field: "path", send: (p: string) => api.delete(`${imports}/${f.importId}`, { ...project(), environment: "staging", path: p }) },
+  // folders: v1 names the path `directory` (or `path`), v2 `path`
+  inBody("post", "/api/v1/folders", "directory", (p) => ({ ...workspace(), environment: "dev", name: "x", directory: p })),
+  inBody("post", "/api/v2/folders", "path", (p) => ({ ...project(), environment: "dev", name: "x", path: p })),
+  inQuery("/api/v1/folders", "directory", () => ({ ...workspace(), environment: "dev" })),
+  inQuery("/api/v2/folders", "path", devQuery),
+  inBody("patch", "/api/v2/folders/batch", "folders.0.path", (p) => ({ ...project(), folders: [{ id: f.folderId, ...folderUpdate(p) }] })),
+  ...["/api/v1/folders", "/api/v2/folders"].flatMap((folders) => [
+    inBody("patch", `${folders}/:id`, "path", folderUpdate, () => f.folderId),
+    inBody("delete", `${folders}/:id`, "path", (p) => ({ ...project(), environment: "dev", path: p, forceDelete: true }), () => f.folderId),
   ]),
-  { route: "GET /api/v2/secret-imports/secrets", field: "path", send: (p) => api.get("/api/v2/secret-imports/secrets", { query: { ...project(), environment: "staging", path: p } }) },
-  { route: "GET /api/v1/secret-imports/secrets/raw", field: "path", send: (p) => api.get("/api/v1/secret-imports/secrets/raw", { query: { ...workspace(), environment: "staging", path: p } }) },
+  // secret imports, v1 and v2: the folder's own path and the imported one
+  ...["/api/v1/secret-imports", "/api/v2/secret-imports"].flatMap((imports) => {
+    const importFrom = (path: string) => ({ environment: "dev", path });
+    const importId = () => f.importId;
+    return [
+      inBody("post", imports, "path", (p) => ({ ...project(), environment: "prod", path: p, import: importFrom("/app") })),
+      inBody("post", imports, "import.path", (p) => ({ ...project(), environment: "prod", path: "/", import: importFrom(p) })),
+      inQuery(imports, "path", stagingQuery),
+      inBody("patch", `${imports}/:id`, "path", (p) => ({ ...stagingQuery(), path: p, import: { position: 1 } }), importId),
+      inBody("patch", `${imports}/:id`, "import.path", (p) => ({ ...stagingQuery(), path: "/", import: { path: p } }), importId),
+      inBody("delete", `${imports}/:id`, "path", (p) => ({ ...stagingQuery(), path: p }), importId),
+    ];
+  }),
+  inQuery("/api/v2/secret-imports/secrets", "path", stagingQuery),
+  inQuery("/api/v1/secret-imports/secrets/raw", "path", () => ({ ...workspace(), environment: "staging" })),
   // syncs and the signed webhook receiver
-  {
-    route: "POST /api/v1/secret-syncs/qovery",
-    field: "secretPath",
-    send: (p) =>
-      api.post("/api/v1/secret-syncs/qovery", {
-        name: "hostile-path",
-        ...project(),
-        connectionId: f.connectionId,
-        environment: "dev",
-        secretPath: p,
-        syncOptions: { initialSyncBehavior: "overwrite-destination" },
-        destinationConfig: { organizationId: f.tenant.organizationId, projectId: f.tenant.project.id },
-      }),
-  },
-  { route: "PATCH /api/v1/secret-syncs/qovery/:id", field: "secretPath", send: (p) => api.patch(`/api/v1/secret-syncs/qovery/${f.syncId}`, { secretPath: p }) },
-  { route: "POST /api/v1/webhooks/secret-changes", field: "secretPath", send: sendNotice },
+  inBody("post", "/api/v1/secret-syncs/qovery", "secretPath", syncBody),
+  inBody("patch", "/api/v1/secret-syncs/qovery/:id", "secretPath", (secretPath) => ({ secretPath }), () => f.syncId),
+  { route: "POST /api/v1/webhooks/secret-changes (secretPath)", field: "secretPath", send: sendNotice },
 ];
 
 describe("hostile paths on the API", () => {
   for (const hostile of HOSTILE_PATHS) {
-    it.each(PATH_ROUTES.map((r) => [r.route, r] as const))(`${hostile.name}: %s → 422 naming the field and the limit`, async (_, route) => {
-      await expectNoEffect(f.project.id, async () => expectRefusal(await route.send(hostile.path), 422, `${route.field}: ${hostile.message}`));
+    it.each(PATH_ROUTES.map((r) => [r.route, r] as const))(`${hostile.name}: %s → 422 naming the field and the limit`, async (_, r) => {
+      await expectNoEffect(f.project.id, async () => expectRefusal(await r.send(hostile.path), 422, `${r.field}: ${hostile.message}`));
     });
   }
 
   it("still takes every route's normal path", async () => {
     // The same routes with a path that is fine answer as before (spot checks across the kinds of route).
-    expect((await listSecrets(f.project.id, { secretPath: "/app/" })).secrets.map((s: { secretKey: string }) => s.secretKey)).toEqual(["A"]);
-    expect((await api.get("/api/v2/folders", { query: { ...project(), environment: "dev", path: "/" } })).body.folders.map((x: { name: string }) => x.name)).toEqual(["app"]);
+    const names = (items: { secretKey?: string; name?: string }[]) => items.map((item) => item.secretKey ?? item.name);
+    expect(names((await listSecrets(f.project.id, { secretPath: "/app/" })).secrets)).toEqual(["A"]);
+    expect(names((await api.get("/api/v2/folders", { query: { ...devQuery(), path: "/" } })).body.folders)).toEqual(["app"]);
     expect((await api.get("/api/v2/secret-imports", { query: { ...project(), environment: "staging", path: "/" } })).status).toBe(200);
     expect((await sendNotice("/app/")).status).toBe(202);
   });

@@ -281,7 +281,13 @@ async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState,
               <input type="hidden" name="path" value={path} />
               <TextField label="Key" name="key" id="new-key" value={createValues.key} error={state?.form === "create" ? errors.key : undefined} placeholder="DATABASE_URL" required />
               <TextArea label="Value" name="value" id="new-value" value={createValues.value} error={state?.form === "create" ? errors.value : undefined} />
-              <TextField label="Comment (optional)" name="comment" id="new-comment" value={createValues.comment} error={state?.form === "create" ? errors.comment : undefined} />
+              <TextField
+                label="Comment (optional)"
+                name="comment"
+                id="new-comment"
+                value={createValues.comment}
+                error={state?.form === "create" ? errors.comment : undefined}
+              />
               <SubmitButton busy="Adding…">Add secret</SubmitButton>
             </PostForm>
           </section>
@@ -338,7 +344,14 @@ export async function secretsPage(c: ConsoleContext) {
   return renderSecrets(c, await locate(c, c.req.query("path")));
 }
 
-function secretFields(values: Record<string, string>, keyField: "key" | "newKey"): { errors: FieldErrors; key: string; value: string; comment: string } {
+interface SecretFields {
+  errors: FieldErrors;
+  key: string;
+  value: string;
+  comment: string;
+}
+
+function secretFields(values: Record<string, string>, keyField: "key" | "newKey"): SecretFields {
   const key = (values[keyField] ?? "").trim();
   const value = textareaValue(values.value);
   const comment = (values.comment ?? "").trim();
@@ -371,7 +384,8 @@ export async function createSecret(c: ConsoleContext) {
   if (Object.keys(errors).length) return renderSecrets(c, at, { form: "create", values, errors }, 422);
   const target = { projectId: at.project.id, environment: at.environment.slug, secretPath: at.path };
   const failed = await attempt(c, at, { form: "create", values, errors }, "key", async () => {
-    const created = await store.createSecret(storeAs(c), target, { key, value, comment, skipMultilineEncoding: false, reminderNote: null, reminderRepeatDays: null, metadata: [] });
+    const fields = { key, value, comment, skipMultilineEncoding: false, reminderNote: null, reminderRepeatDays: null, metadata: [] };
+    const created = await store.createSecret(storeAs(c), target, fields);
     await audit(c, { action: "secret.create", projectId: at.project.id, targetType: "secret", targetId: created.row.id, metadata: { environment: target.environment, secretPath: target.secretPath, keys: [key] } });
   });
   return failed ?? c.redirect(secretsUrl(at.project.id, at.environment.slug, at.path, { notice: "secret-created" }), 303);
