@@ -5,7 +5,7 @@ import { recordAudit } from "../audit/audit-log";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { id } from "../http/schemas";
+import { id, refuse } from "../http/schemas";
 import {
   environmentField,
   flag,
@@ -48,23 +48,14 @@ const V4 = "/api/v4/secrets";
 const V4_BATCH = "/api/v4/secrets/batch";
 const TAG = "Secrets";
 
-const keyField = (field: string) =>
-  z
-    .string({ error: `${field} is required` })
-    .trim()
-    .superRefine((key, ctx) => {
-      const problem = secretKeyProblem(key);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    });
+/** A key to write: Infisical's rules, our length cap and no control or bidi characters (see `secretKeyProblem`). */
+const keyField = (field: string) => z.string({ error: `${field} is required` }).trim().superRefine(refuse(secretKeyProblem));
 
 /** Renames reject bad characters here; an empty new name is Infisical's 400, raised by the store. */
 const newNameField = z
   .string()
   .trim()
-  .superRefine((key, ctx) => {
-    const problem = key && secretKeyProblem(key);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+  .superRefine(refuse((key) => (key ? secretKeyProblem(key) : null)));
 
 const valueField = z
   .string({ error: "secretValue must be a string" })
