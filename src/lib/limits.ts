@@ -28,7 +28,7 @@ export const MAX_SECRET_VALUE_BYTES = 64 * 1024;
 export const MAX_SECRET_COMMENT_LENGTH = 1024;
 export const MAX_REMINDER_NOTE_LENGTH = 1024;
 export const MAX_METADATA_ENTRIES = 50;
-/** Infisical's metadata columns: key varchar(255), value varchar(1020). */
+/** Infisical's limits on a metadata entry: key 1–255 characters, value up to 1020. */
 export const MAX_METADATA_KEY_LENGTH = 255;
 export const MAX_METADATA_VALUE_LENGTH = 1020;
 /** Tags are not supported (any tag is refused), but the list is still bounded. */
