@@ -10,10 +10,10 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env";
 import { DecryptionError, EncryptionConfigError } from "./lib/crypto";
 import { ApiError } from "./lib/errors";
+import { MAX_BODY_BYTES } from "./lib/limits";
 import { createLogger } from "./lib/logger";
 import { registerRoutes } from "./routes";
 
-export const MAX_BODY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 function errorResponse(c: Context<AppEnv>, statusCode: number, error: string, message: string, details?: unknown) {

@@ -21,6 +21,7 @@ export type Scope = (typeof SCOPES)[number];
 export const scopesSchema = z
   .array(z.enum(SCOPES, { error: `scope must be one of: ${SCOPES.join(", ")}` }))
   .min(1, "at least one scope is required")
+  .max(SCOPES.length, `scopes can list at most ${SCOPES.length} scopes`)
   .transform((s) => [...new Set(s)].sort());
 
 /** Scopes a granted scope also confers: write implies read, syncs:write implies triggering, admin implies all. */

@@ -8,11 +8,13 @@ import { requireAccess } from "../auth/context";
 import type { Scope } from "../auth/scopes";
 import type { AppEnv } from "../env";
 import { badRequest, notFound } from "../lib/errors";
+import { MAX_ENVIRONMENT_SLUG_LENGTH } from "../lib/limits";
 import { createStoreContext, resolveProjectId, type StoreContext } from "../store/context";
 import { InvalidPathError, normalizePath } from "../store/paths";
 import { booleanString } from "./schemas";
 
-function normalizedOrIssue(raw: string | undefined, ctx: z.RefinementCtx): string {
+/** `normalizePath` as a zod transform: a refused path becomes a validation issue carrying the reason. */
+export function normalizedOrIssue(raw: string | undefined, ctx: z.RefinementCtx): string {
   try {
     return normalizePath(raw);
   } catch (err) {
@@ -22,19 +24,27 @@ function normalizedOrIssue(raw: string | undefined, ctx: z.RefinementCtx): strin
   }
 }
 
-/** A path field: normalised ("/" default, one trailing "/" dropped); traversal, empty segments and bad names → 422. */
+/**
+ * A path field: normalised ("/" default, one trailing "/" dropped); over MAX_PATH_LENGTH characters or
+ * MAX_PATH_DEPTH levels, traversal, empty segments, bad names and control characters → 422.
+ */
 export const pathField = z.string({ error: "path must be a string" }).optional().transform(normalizedOrIssue);
 
-/** A path that may be omitted to mean "the request's default" (per-item paths in batches). */
 /** A required folder path, normalised; traversal and bad folder names become validation issues. */
 export const requiredPathField = (field: string) => z.string({ error: `${field} is required` }).transform(normalizedOrIssue);
 
+/** A path that may be omitted to mean "the request's default" (per-item paths in batches). */
 export const optionalPathField = z
   .string({ error: "path must be a string" })
   .optional()
   .transform((raw, ctx) => (raw === undefined ? undefined : normalizedOrIssue(raw, ctx)));
 
-export const environmentField = z.string({ error: "environment is required" }).trim().min(1, "environment is required");
+/** An environment slug naming where to act (created environments' slugs are at most MAX_ENVIRONMENT_SLUG_LENGTH). */
+export const environmentField = z
+  .string({ error: "environment is required" })
+  .trim()
+  .min(1, "environment is required")
+  .max(MAX_ENVIRONMENT_SLUG_LENGTH, `environment must be at most ${MAX_ENVIRONMENT_SLUG_LENGTH} characters`);
 
 const optionalId = z.string().trim().min(1).optional();
 

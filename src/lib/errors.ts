@@ -2,6 +2,8 @@
  * Every failure the API reports is an ApiError, rendered by `app.onError` as Infisical's envelope
  * `{reqId, statusCode, message, error}`. Messages must never contain secret values or tokens.
  */
+import { MAX_REPORTED_VALIDATION_ISSUES } from "./limits";
+
 export class ApiError extends Error {
   constructor(
     readonly statusCode: number,
@@ -28,14 +30,19 @@ export interface ValidationIssue {
   message: string;
 }
 
-/** zod issues reduced to what a user needs; zod 4 does not copy input values into issues, so nothing secret leaks. */
+/**
+ * zod issues reduced to what a user needs; zod 4 does not copy input values into issues, so nothing secret leaks.
+ * Only the first MAX_REPORTED_VALIDATION_ISSUES are listed, with a count of the rest.
+ */
 export function validationFailure(issues: readonly { code: string; path: readonly PropertyKey[]; message: string }[]) {
-  const readable: ValidationIssue[] = issues.map((i) => ({
+  const readable: ValidationIssue[] = issues.slice(0, MAX_REPORTED_VALIDATION_ISSUES).map((i) => ({
     code: i.code,
     path: i.path.map((p) => (typeof p === "number" ? p : String(p))),
     message: i.message,
   }));
-  return new ApiError(422, "ValidationFailure", readable.map(describeIssue).join("; "), readable);
+  const unlisted = issues.length - readable.length;
+  const message = readable.map(describeIssue).join("; ") + (unlisted ? `; and ${unlisted} more problem${unlisted === 1 ? "" : "s"}` : "");
+  return new ApiError(422, "ValidationFailure", message, readable);
 }
 
 function describeIssue(issue: ValidationIssue): string {

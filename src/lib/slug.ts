@@ -8,7 +8,7 @@ export function slugSchema(field: string, min: number, max: number) {
     .string({ error: `${field} must be a string` })
     .trim()
     .min(min, `${field} must be at least ${min} character${min === 1 ? "" : "s"}`)
-    .max(max, `${field} must be at most ${max} characters`)
+    .max(max, { message: `${field} must be at most ${max} characters`, abort: true })
     .regex(SLUG, `${field} can only contain lowercase letters, numbers, and hyphens`);
 }
 

@@ -7,12 +7,12 @@ import { recordAudit } from "../audit/audit-log";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { id, isoDateTime } from "../http/schemas";
+import { displayName, id, isoDateTime } from "../http/schemas";
 import { badRequest } from "../lib/errors";
 import { getProjectRow } from "../store/projects";
 
 const createBody = z.object({
-  name: z.string({ error: "name is required" }).trim().min(1, "name is required").max(64, "name must be at most 64 characters"),
+  name: displayName("name"),
   projectId: id("projectId").optional(),
   scopes: scopesSchema,
   expiresAt: isoDateTime("expiresAt").optional(),

@@ -10,6 +10,7 @@ import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { description, id } from "../http/schemas";
 import { loadKeyRing } from "../lib/crypto";
+import { MAX_NAME_LENGTH } from "../lib/limits";
 import { slugSchema } from "../lib/slug";
 
 const BASE = "/api/v1/app-connections/qovery";
@@ -26,7 +27,7 @@ const notSupported = {
 };
 
 const createBody = z.object({
-  name: slugSchema("name", 1, 64),
+  name: slugSchema("name", 1, MAX_NAME_LENGTH),
   description,
   method: z.literal(connections.ACCESS_TOKEN_METHOD, { error: `method must be "${connections.ACCESS_TOKEN_METHOD}"` }),
   credentials,
@@ -35,7 +36,7 @@ const createBody = z.object({
 });
 
 const updateBody = z.object({
-  name: slugSchema("name", 1, 64).optional(),
+  name: slugSchema("name", 1, MAX_NAME_LENGTH).optional(),
   description,
   method: z.literal(connections.ACCESS_TOKEN_METHOD, { error: `method must be "${connections.ACCESS_TOKEN_METHOD}"` }).optional(),
   credentials: credentials.optional(),

@@ -6,12 +6,18 @@ import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { id, isoDateTime } from "../http/schemas";
+import { MAX_AUDIT_LOGS_PER_PAGE } from "../lib/limits";
 
 const query = z.object({
   projectId: id("projectId").optional(),
   action: z.string().trim().min(1).optional(),
   before: isoDateTime("before").optional(),
-  limit: z.coerce.number({ error: "limit must be a number" }).int().min(1).max(500, "limit must be at most 500").default(100),
+  limit: z.coerce
+    .number({ error: "limit must be a number" })
+    .int()
+    .min(1)
+    .max(MAX_AUDIT_LOGS_PER_PAGE, `limit must be at most ${MAX_AUDIT_LOGS_PER_PAGE}`)
+    .default(100),
 });
 
 export function registerAuditLogRoutes(app: Hono<AppEnv>) {

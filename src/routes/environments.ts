@@ -5,7 +5,8 @@ import { recordAudit } from "../audit/audit-log";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { id } from "../http/schemas";
+import { displayName, id } from "../http/schemas";
+import { MAX_ENVIRONMENT_SLUG_LENGTH } from "../lib/limits";
 import { slugSchema } from "../lib/slug";
 import * as store from "../store/projects";
 
@@ -16,8 +17,8 @@ const LEGACY = "/api/v1/workspace/:projectId/environments";
 const projectParams = z.object({ projectId: id("projectId") });
 const envParams = projectParams.extend({ environmentId: id("environmentId") });
 
-const name = z.string({ error: "name is required" }).trim().min(1, "name is required").max(64, "name must be at most 64 characters");
-const slug = slugSchema("Slug field", 1, 64);
+const name = displayName("name");
+const slug = slugSchema("Slug field", 1, MAX_ENVIRONMENT_SLUG_LENGTH);
 const position = z.number({ error: "position must be a number" }).int("position must be an integer").min(1, "position must be at least 1");
 
 const createBody = z.object({ name, slug, position: position.optional() });

@@ -5,10 +5,11 @@ import { recordAudit } from "../audit/audit-log";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { description, id, isoDateTime } from "../http/schemas";
+import { description, id, isoDateTime, refuse } from "../http/schemas";
 import { environmentField, lenientFlag, openStore, optionalPathField, pathField, projectSelector } from "../http/store-request";
+import { MAX_FOLDERS_PER_BATCH } from "../lib/limits";
 import * as store from "../store/folders";
-import { INVALID_FOLDER_NAME, isValidFolderName, ROOT_PATH } from "../store/paths";
+import { folderNameProblem, ROOT_PATH } from "../store/paths";
 
 // `/api/v2/folders` names the project `projectId`; the deprecated v1 routes (Node SDK, CLI) use `workspaceId` and
 // sometimes `directory` for the path. Both are served by the same handlers.
@@ -16,11 +17,7 @@ const V1 = "/api/v1/folders";
 const V2 = "/api/v2/folders";
 const TAG = "Folders";
 
-const folderName = z
-  .string({ error: "name is required" })
-  .trim()
-  .min(1, "name is required")
-  .refine(isValidFolderName, INVALID_FOLDER_NAME);
+const folderName = z.string({ error: "name is required" }).trim().min(1, "name is required").superRefine(refuse(folderNameProblem));
 
 /** `directory` is v1's name for `path`; when both come, `path` wins. */
 const location = { ...projectSelector, environment: environmentField, path: optionalPathField, directory: optionalPathField };
@@ -34,7 +31,8 @@ const batchUpdateBody = z.object({
   ...projectSelector,
   folders: z
     .array(z.object({ id: id("id"), environment: environmentField, name: folderName, path: pathField, description }))
-    .min(1, "folders must contain at least one folder"),
+    .min(1, "folders must contain at least one folder")
+    .max(MAX_FOLDERS_PER_BATCH, `folders can hold at most ${MAX_FOLDERS_PER_BATCH} folders per request`),
 });
 
 const folderParams = z.object({ folderId: id("folderId") });

@@ -17,7 +17,8 @@ import { recordAudit } from "../audit/audit-log";
 import { createDb, type Db } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { id } from "../http/schemas";
+import { displayName, id } from "../http/schemas";
+import { MAX_DESCRIPTION_LENGTH } from "../lib/limits";
 import type { AuthContext } from "../auth/context";
 import { getProjectRow } from "../store/projects";
 
@@ -26,7 +27,7 @@ const ttl = (field: string) => z.number({ error: `${field} must be a number of s
 
 const createBody = z
   .object({
-    name: z.string({ error: "name is required" }).trim().min(1, "name is required").max(64, "name must be at most 64 characters"),
+    name: displayName("name"),
     projectId: id("projectId").optional(),
     scopes: scopesSchema,
     accessTokenTTL: ttl("accessTokenTTL").default(DEFAULT_ACCESS_TOKEN_TTL),
@@ -92,7 +93,13 @@ export function registerIdentityRoutes(app: Hono<AppEnv>) {
       tag: "Machine identities",
       summary: "Create a client secret (returned once)",
       params: identityParams,
-      body: z.object({ description: z.string().trim().max(256, "description must be at most 256 characters").default("") }),
+      body: z.object({
+        description: z
+          .string()
+          .trim()
+          .max(MAX_DESCRIPTION_LENGTH, `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`)
+          .default(""),
+      }),
     },
     async (c, { params, body }) => {
       const db = createDb(c.env.DB);

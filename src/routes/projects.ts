@@ -5,22 +5,25 @@ import { recordAudit } from "../audit/audit-log";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { description, id } from "../http/schemas";
+import { description, displayName, id } from "../http/schemas";
+import { MAX_PROJECT_SLUG_LENGTH, MIN_PROJECT_SLUG_LENGTH } from "../lib/limits";
 import { slugSchema } from "../lib/slug";
 import * as store from "../store/projects";
 
 const projectParams = z.object({ projectId: id("projectId") });
 
+const projectSlug = slugSchema("Slug field", MIN_PROJECT_SLUG_LENGTH, MAX_PROJECT_SLUG_LENGTH);
+
 const createBody = z.object({
-  projectName: z.string({ error: "projectName is required" }).trim().min(1, "projectName is required").max(64, "projectName must be at most 64 characters"),
+  projectName: displayName("projectName"),
   projectDescription: description,
-  slug: slugSchema("Slug field", 5, 36).optional(),
+  slug: projectSlug.optional(),
 });
 
 const updateBody = z.object({
-  name: z.string().trim().min(1, "name cannot be empty").max(64, "name must be at most 64 characters").optional(),
+  name: displayName("name", "name cannot be empty").optional(),
   description,
-  slug: slugSchema("Slug field", 5, 36).optional(),
+  slug: projectSlug.optional(),
 });
 
 export function registerProjectRoutes(app: Hono<AppEnv>) {

@@ -9,6 +9,7 @@ import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { booleanString, id } from "../http/schemas";
 import { loadKeyRing } from "../lib/crypto";
+import { MAX_RUNS_PER_PAGE } from "../lib/limits";
 import { badRequest, notFound } from "../lib/errors";
 import type { JobQueue } from "../queue/messages";
 import { prepareSyncPlan } from "../syncs/prepare";
@@ -179,7 +180,14 @@ export function registerSecretSyncRoutes(app: Hono<AppEnv>) {
       tag: "Secret syncs",
       summary: "Run history, newest first",
       params: syncParams,
-      query: z.object({ limit: z.coerce.number({ error: "limit must be a number" }).int().min(1).max(100, "limit must be at most 100").default(20) }),
+      query: z.object({
+        limit: z.coerce
+          .number({ error: "limit must be a number" })
+          .int()
+          .min(1)
+          .max(MAX_RUNS_PER_PAGE, `limit must be at most ${MAX_RUNS_PER_PAGE}`)
+          .default(20),
+      }),
     },
     async (c, { params, query }) => {
       const db = createDb(c.env.DB);

@@ -5,7 +5,7 @@ import { recordAudit } from "../audit/audit-log";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { id } from "../http/schemas";
+import { id, refuse } from "../http/schemas";
 import {
   environmentField,
   flag,
@@ -18,9 +18,25 @@ import {
 } from "../http/store-request";
 import { loadKeyRing } from "../lib/crypto";
 import { notFound } from "../lib/errors";
+import {
+  MAX_METADATA_ENTRIES,
+  MAX_METADATA_FILTER_CONDITIONS,
+  MAX_METADATA_KEY_LENGTH,
+  MAX_METADATA_VALUE_LENGTH,
+  MAX_REMINDER_NOTE_LENGTH,
+  MAX_SECRETS_PER_BATCH,
+  MAX_TAGS_PER_SECRET,
+} from "../lib/limits";
 import { keyRingOf } from "../store/context";
 import { getSecretById, getSecretView, listSecretsView, type MetadataCondition } from "../store/secret-reader";
-import { isSecretValueTooLarge, normalizeSecretValue, SECRET_VALUE_TOO_LARGE, secretKeyProblem } from "../store/secret-rules";
+import {
+  isSecretCommentTooLong,
+  isSecretValueTooLarge,
+  normalizeSecretValue,
+  SECRET_COMMENT_TOO_LONG,
+  SECRET_VALUE_TOO_LARGE,
+  secretKeyProblem,
+} from "../store/secret-rules";
 import { changedSecret, createdSecret } from "../store/secret-shapes";
 import * as store from "../store/secrets";
 import type { StoredSecret } from "../store/secret-snapshot";
@@ -31,25 +47,15 @@ const V3_BATCH = "/api/v3/secrets/batch/raw";
 const V4 = "/api/v4/secrets";
 const V4_BATCH = "/api/v4/secrets/batch";
 const TAG = "Secrets";
-const MAX_BATCH = 1000;
 
-const keyField = (field: string) =>
-  z
-    .string({ error: `${field} is required` })
-    .trim()
-    .superRefine((key, ctx) => {
-      const problem = secretKeyProblem(key);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    });
+/** A key to write: Infisical's rules, our length cap and no control or bidi characters (see `secretKeyProblem`). */
+const keyField = (field: string) => z.string({ error: `${field} is required` }).trim().superRefine(refuse(secretKeyProblem));
 
 /** Renames reject bad characters here; an empty new name is Infisical's 400, raised by the store. */
 const newNameField = z
   .string()
   .trim()
-  .superRefine((key, ctx) => {
-    const problem = key && secretKeyProblem(key);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+  .superRefine(refuse((key) => (key ? secretKeyProblem(key) : null)));
 
 const valueField = z
   .string({ error: "secretValue must be a string" })
@@ -58,36 +64,52 @@ const valueField = z
 
 const typeField = z.enum(["shared", "personal"], { error: 'type must be "shared" or "personal"' }).default("shared");
 
-const metadataField = z.array(
-  z
-    .object({
-      key: z.string().trim().min(1, "metadata key is required").max(255),
-      value: z.string().trim().max(1020).default(""),
-      isEncrypted: z.boolean().default(false),
-    })
-    .refine((entry) => !entry.isEncrypted, "Encrypted secret metadata is not supported"),
-);
+const metadataField = z
+  .array(
+    z
+      .object({
+        key: z
+          .string()
+          .trim()
+          .min(1, "metadata key is required")
+          .max(MAX_METADATA_KEY_LENGTH, `metadata key must be at most ${MAX_METADATA_KEY_LENGTH} characters`),
+        value: z
+          .string()
+          .trim()
+          .max(MAX_METADATA_VALUE_LENGTH, `metadata value must be at most ${MAX_METADATA_VALUE_LENGTH} characters`)
+          .default(""),
+        isEncrypted: z.boolean().default(false),
+      })
+      .refine((entry) => !entry.isEncrypted, "Encrypted secret metadata is not supported"),
+  )
+  .max(MAX_METADATA_ENTRIES, `secretMetadata can hold at most ${MAX_METADATA_ENTRIES} entries`);
 
-/** `key=K,value=V|key=K2` → conditions that must all hold (at most 10, as Infisical). */
+/** `key=K,value=V|key=K2` → conditions that must all hold (at most MAX_METADATA_FILTER_CONDITIONS, as Infisical). */
 const metadataFilterField = z
   .string()
   .optional()
   .transform((raw, ctx): MetadataCondition[] => {
     if (!raw) return [];
     const conditions = raw.split("|").map((pair) => Object.fromEntries(pair.split(",").map((part) => part.split("=", 2).map((s) => s.trim()))) as Record<string, string>);
-    if (conditions.length > 10 || conditions.some((c) => !c.key)) {
-      ctx.addIssue({ code: "custom", message: "metadataFilter must be up to 10 'key=K[,value=V]' conditions separated by '|'" });
+    if (conditions.length > MAX_METADATA_FILTER_CONDITIONS || conditions.some((c) => !c.key)) {
+      const message = `metadataFilter must be up to ${MAX_METADATA_FILTER_CONDITIONS} 'key=K[,value=V]' conditions separated by '|'`;
+      ctx.addIssue({ code: "custom", message });
       return z.NEVER;
     }
     return conditions.map((c) => ({ key: c.key!, ...(c.value === undefined ? {} : { value: c.value }) }));
   });
 
+/** Create trims the comment, update keeps it as sent (as Infisical); both cap what is stored. */
+const withinCommentLimit = (comment: z.ZodString) => comment.refine((text) => !isSecretCommentTooLong(text), SECRET_COMMENT_TOO_LONG);
+
 const commonFields = {
-  secretComment: z.string(),
   skipMultilineEncoding: z.boolean().nullish(),
-  tagIds: z.array(z.string()).optional(),
+  tagIds: z.array(z.string()).max(MAX_TAGS_PER_SECRET, `tagIds can hold at most ${MAX_TAGS_PER_SECRET} tags`).optional(),
   secretMetadata: metadataField.optional(),
-  secretReminderNote: z.string().max(1024, "secretReminderNote must be at most 1024 characters").nullish(),
+  secretReminderNote: z
+    .string()
+    .max(MAX_REMINDER_NOTE_LENGTH, `secretReminderNote must be at most ${MAX_REMINDER_NOTE_LENGTH} characters`)
+    .nullish(),
   secretReminderRepeatDays: z.number().int().min(1).nullish(),
 };
 
@@ -124,7 +146,7 @@ const createParams = z.object({ secretName: keyField("secretName") });
 const createFields = {
   secretValue: valueField,
   ...commonFields,
-  secretComment: commonFields.secretComment.trim().default(""),
+  secretComment: withinCommentLimit(z.string().trim()).default(""),
   type: typeField,
 };
 const createBody = z.object({ ...target, ...createFields });
@@ -132,14 +154,17 @@ const createBody = z.object({ ...target, ...createFields });
 const updateFields = {
   ...commonFields,
   secretValue: valueField.optional(),
-  secretComment: commonFields.secretComment.optional(),
+  secretComment: withinCommentLimit(z.string()).optional(),
   newSecretName: newNameField.optional(),
 };
 const updateBody = z.object({ ...target, ...updateFields, type: typeField });
 const deleteBody = z.object({ ...target, type: typeField });
 
 const batchItems = <T extends z.ZodType>(item: T) =>
-  z.array(item).min(1, "secrets must contain at least one secret").max(MAX_BATCH, `secrets can hold at most ${MAX_BATCH} secrets per request`);
+  z
+    .array(item)
+    .min(1, "secrets must contain at least one secret")
+    .max(MAX_SECRETS_PER_BATCH, `secrets can hold at most ${MAX_SECRETS_PER_BATCH} secrets per request`);
 
 const batchCreateBody = z.object({ ...target, secrets: batchItems(z.object({ secretKey: keyField("secretKey"), ...createFields })) });
 const batchUpdateBody = z.object({

@@ -5,7 +5,7 @@ import { recordAudit } from "../audit/audit-log";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { id } from "../http/schemas";
+import { displayName, id } from "../http/schemas";
 import { callerAddress, throttle } from "../http/throttle";
 import { loadKeyRing } from "../lib/crypto";
 import { triggerDeps } from "../triggers/auto-sync";
@@ -19,7 +19,7 @@ const TAG = "Webhooks";
 const ENDPOINTS = "/api/v1/webhooks/endpoints";
 const SUBSCRIPTIONS = "/api/v1/webhooks/subscriptions";
 
-const name = z.string({ error: "name is required" }).trim().min(1, "name is required").max(64, "name must be at most 64 characters");
+const name = displayName("name");
 const projectQuery = z.object({ projectId: id("projectId") });
 const endpointParams = z.object({ endpointId: id("endpointId") });
 const subscriptionParams = z.object({ subscriptionId: id("subscriptionId") });

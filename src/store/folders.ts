@@ -11,7 +11,7 @@ import { badRequest, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
 import { commitChanges, type ChangeAction, type StoreChange } from "./change-events";
 import type { StoreContext } from "./context";
-import { isWithin, joinPath, MAX_PATH_DEPTH, parentPath, pathSegments, rebasePath, ROOT_PATH } from "./paths";
+import { folderPathProblem, isWithin, joinPath, parentPath, pathSegments, rebasePath, ROOT_PATH } from "./paths";
 import { isRootFolder, loadProjectTree, type FolderRow, type ProjectTree } from "./project-tree";
 
 export function publicFolder(row: FolderRow) {
@@ -50,7 +50,8 @@ export async function createFolder(ctx: StoreContext, projectId: string, input: 
   const tree = await loadProjectTree(ctx.db, projectId);
   const environment = tree.requireEnvironment(input.environment);
   const target = joinPath(input.path, input.name);
-  if (pathSegments(target).length > MAX_PATH_DEPTH) throw badRequest(`Folders can be nested at most ${MAX_PATH_DEPTH} levels deep`);
+  const targetProblem = folderPathProblem(target);
+  if (targetProblem) throw badRequest(targetProblem);
   if (tree.folderAt(environment.id, target)) throw badRequest(`Folder with name '${input.name}' already exists in path '${input.path}'`);
 
   const now = nowIso();
@@ -170,7 +171,11 @@ export async function updateFolders(ctx: StoreContext, projectId: string, inputs
       const taken = tree.subtree(tree.folderAt(folder.environmentId, ROOT_PATH)!).some((f) => currentPath(f) === newPath);
       if (taken) throw badRequest("Folder with specified name already exists");
       for (const f of tree.subtree(folder)) {
-        if (isWithin(currentPath(f), oldPath)) renamedPaths.set(f.id, rebasePath(currentPath(f), oldPath, newPath));
+        if (!isWithin(currentPath(f), oldPath)) continue;
+        const moved = rebasePath(currentPath(f), oldPath, newPath);
+        const movedProblem = folderPathProblem(moved);
+        if (movedProblem) throw badRequest(movedProblem);
+        renamedPaths.set(f.id, moved);
       }
     }
     const row: FolderRow = {

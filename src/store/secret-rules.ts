@@ -1,20 +1,29 @@
-/** Secret keys and values as Infisical accepts them, plus our value size limit. */
+/** Secret keys, values and comments as Infisical accepts them, plus our size limits. */
+import { unsafeCharacterProblem } from "../lib/characters";
 import { utf8 } from "../lib/encoding";
+import { MAX_SECRET_COMMENT_LENGTH, MAX_SECRET_KEY_LENGTH, MAX_SECRET_VALUE_BYTES } from "../lib/limits";
 
-/**
- * Values are capped so a single secret cannot blow past D1's row and statement limits or a sync target's limits;
- * Infisical has no cap, 64 KiB comfortably covers certificates and JSON service-account keys.
- */
-export const MAX_SECRET_VALUE_BYTES = 64 * 1024;
 export const SECRET_VALUE_TOO_LARGE = `Secret value exceeds the ${MAX_SECRET_VALUE_BYTES / 1024} KiB limit (${MAX_SECRET_VALUE_BYTES} bytes of UTF-8)`;
+export const SECRET_COMMENT_TOO_LONG = `Secret comment must be at most ${MAX_SECRET_COMMENT_LENGTH} characters`;
+export const SECRET_KEY_TOO_LONG = `Secret name must be at most ${MAX_SECRET_KEY_LENGTH} characters`;
 
 export const INVALID_SECRET_NAME = "Secret name cannot contain colon or forward slash.";
 
-/** Why Infisical would refuse this (already trimmed) key, or null when it is acceptable. Case is preserved. */
+/**
+ * Why this (already trimmed) key would be refused, or null when it is acceptable. Case is preserved. Infisical's
+ * rules (not empty, no ':' or '/', its column's length) plus no control or bidi characters; the length comes first.
+ */
 export function secretKeyProblem(key: string): string | null {
   if (!key) return "Secret name cannot be empty";
+  if (key.length > MAX_SECRET_KEY_LENGTH) return SECRET_KEY_TOO_LONG;
+  const unsafe = unsafeCharacterProblem("Secret name", key);
+  if (unsafe) return unsafe;
   if (key.includes(":") || key.includes("/")) return INVALID_SECRET_NAME;
   return null;
+}
+
+export function isSecretCommentTooLong(comment: string): boolean {
+  return comment.length > MAX_SECRET_COMMENT_LENGTH;
 }
 
 /** Trimmed at both ends; a value that ended in a newline keeps exactly one (PEM files and the like). */

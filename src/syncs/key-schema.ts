@@ -2,6 +2,7 @@
  * Key schemas: how a source key becomes a Qovery key (`APP_{{environment}}_{{secretKey}}`), and which Qovery keys a
  * sync may consider its own when deleting. Pure functions, shared by validation, the plan and the dry run.
  */
+import { MAX_KEY_SCHEMA_LENGTH } from "../lib/limits";
 
 const SECRET_KEY = "{{secretKey}}";
 const ENVIRONMENT = "{{environment}}";
@@ -11,8 +12,6 @@ const LITERAL_CHARACTER = /[A-Za-z0-9_]/;
 const QOVERY_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Stands in for a source key when checking what a schema can produce: the shortest key Qovery always accepts. */
 const REPRESENTATIVE_KEY = "A";
-
-export const MAX_KEY_SCHEMA_LENGTH = 255;
 
 const countOf = (text: string, part: string) => text.split(part).length - 1;
 

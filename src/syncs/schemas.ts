@@ -3,7 +3,9 @@
  * `isEnabled` and `syncOptions.autoSyncEnabled` (the seed) are accepted next to `isAutoSyncEnabled` (Infisical).
  */
 import { z } from "zod";
-import { description, id } from "../http/schemas";
+import { description, id, refuse } from "../http/schemas";
+import { normalizedOrIssue } from "../http/store-request";
+import { MAX_ENVIRONMENT_SLUG_LENGTH, MAX_SYNC_NAME_LENGTH } from "../lib/limits";
 import { slugSchema } from "../lib/slug";
 import { keySchemaSyntaxProblem } from "./key-schema";
 
@@ -13,14 +15,11 @@ export const syncName = z
   .string({ error: "name is required" })
   .trim()
   .min(1, "name field must be at least 1 lowercase character")
-  .max(256, "name field must be at most 256 characters")
+  .max(MAX_SYNC_NAME_LENGTH, { message: `name field must be at most ${MAX_SYNC_NAME_LENGTH} characters`, abort: true })
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "name field can only contain lowercase letters, numbers, and hyphens");
 
-const secretPath = z
-  .string({ error: "Secret path required" })
-  .trim()
-  .min(1, "Secret path required")
-  .transform((p) => (p.length > 1 ? p.replace(/\/+$/, "") || "/" : p));
+/** Required (an empty path is Infisical's "Secret path required"), then normalised like every other path. */
+const secretPath = z.string({ error: "Secret path required" }).trim().min(1, "Secret path required").transform(normalizedOrIssue);
 
 export const destinationConfigSchema = z.object({
   organizationId: requiredText("Organization required"),
@@ -36,15 +35,14 @@ export const destinationConfigSchema = z.object({
   variableType: z.enum(["secret", "variable"], { error: 'variableType must be "secret" or "variable"' }).default("secret"),
 });
 
+/** `keySchemaSyntaxProblem` checks the length before anything else scans the schema. */
 const keySchema = z
   .string()
   .trim()
-  .max(255, "Key schema cannot exceed 255 characters")
   .optional()
   .transform((v) => v || undefined)
   .superRefine((value, ctx) => {
-    const problem = value === undefined ? null : keySchemaSyntaxProblem(value);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
+    if (value !== undefined) refuse(keySchemaSyntaxProblem)(value, ctx);
   });
 
 export const syncOptionsSchema = z.object({
@@ -64,7 +62,7 @@ export const createSyncBody = z.object({
   projectId: id("projectId"),
   description,
   connectionId: id("connectionId"),
-  environment: slugSchema("environment", 1, 64),
+  environment: slugSchema("environment", 1, MAX_ENVIRONMENT_SLUG_LENGTH),
   secretPath,
   isEnabled: flag("isEnabled"),
   isAutoSyncEnabled: flag("isAutoSyncEnabled"),
@@ -76,7 +74,7 @@ export const updateSyncBody = z.object({
   name: syncName.optional(),
   description,
   connectionId: id("connectionId").optional(),
-  environment: slugSchema("environment", 1, 64).optional(),
+  environment: slugSchema("environment", 1, MAX_ENVIRONMENT_SLUG_LENGTH).optional(),
   secretPath: secretPath.optional(),
   isEnabled: flag("isEnabled"),
   isAutoSyncEnabled: flag("isAutoSyncEnabled"),

@@ -13,7 +13,6 @@ import { and, eq } from "drizzle-orm";
 import { badRequest, notFound, validationFailure } from "../lib/errors";
 import { nowIso } from "../lib/time";
 import type { JobQueue } from "../queue/messages";
-import { normalizePath } from "../store/paths";
 import { findEnvironmentBySlug, getProjectRow } from "../store/projects";
 import { keySchemaProblemFor } from "./key-schema";
 import { publicSync } from "./public-sync";
@@ -47,14 +46,9 @@ export async function getSyncByName(db: Db, projectId: string, name: string) {
   return record;
 }
 
-async function resolveSource(db: Db, projectId: string, environmentSlug: string, rawPath: string) {
+/** `path` is normalised already: by the request schema, or as stored on the sync. */
+async function resolveSource(db: Db, projectId: string, environmentSlug: string, path: string) {
   const environment = await findEnvironmentBySlug(db, projectId, environmentSlug);
-  let path: string;
-  try {
-    path = normalizePath(rawPath);
-  } catch (error) {
-    throw badRequest(`Invalid secret path "${rawPath}": ${(error as Error).message}`);
-  }
   const folder = await db
     .select({ id: folders.id })
     .from(folders)

@@ -50,6 +50,7 @@ export const NO_ANSWER_ERROR = "request failed before an answer (connection, DNS
 export const eventsSchema = z
   .array(z.enum(SYNC_EVENT_TYPES, { error: `event must be one of: ${SYNC_EVENT_TYPES.join(", ")}` }), { error: "events is required" })
   .min(1, "at least one event is required")
+  .max(SYNC_EVENT_TYPES.length, `events can list at most ${SYNC_EVENT_TYPES.length} events`)
   .transform((events) => [...new Set(events)].sort() as SyncEventType[]);
 
 export type WebhookSubscriptionRow = typeof webhookSubscriptions.$inferSelect;

@@ -13,9 +13,10 @@ import { auditInsert } from "../audit/audit-log";
 import type { AuthContext } from "../auth/context";
 import { webhookEndpoints, webhookReceipts } from "../db/schema";
 import { ApiError, badRequest, forbidden, unauthorized, validationFailure } from "../lib/errors";
+import { MAX_WEBHOOK_SYNC_IDS } from "../lib/limits";
 import type { Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
-import { requiredPathField } from "../http/store-request";
+import { environmentField, requiredPathField } from "../http/store-request";
 import { findEnvironmentBySlug } from "../store/projects";
 import { locationKey } from "../store/secret-reader";
 import { triggerSyncsForChanges, type TriggerDeps } from "./auto-sync";
@@ -25,8 +26,6 @@ import { generateWebhookSecret, verifyWebhook, WEBHOOK_TOLERANCE_SECONDS } from 
 /** Largest accepted notice body; a notice is a few hundred bytes. */
 export const RECEIVER_MAX_BODY_BYTES = 64 * 1024;
 export const INVALID_SIGNATURE_MESSAGE = "Invalid or missing webhook signature";
-/** Most syncs one notice may name in `syncIds`. */
-export const MAX_NOTICE_SYNC_IDS = 100;
 
 const ENDPOINT_ID = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -35,12 +34,12 @@ let decoySecret: string | undefined;
 
 const payloadSchema = z.object({
   projectId: z.string({ error: "projectId is required" }).trim().min(1, "projectId is required"),
-  environment: z.string({ error: "environment is required" }).trim().min(1, "environment is required").max(64, "environment must be at most 64 characters"),
+  environment: environmentField,
   secretPath: requiredPathField("secretPath"),
   syncIds: z
     .array(z.string().trim().min(1, "syncIds must not contain empty ids"))
     .min(1, "syncIds, when given, lists at least one sync")
-    .max(MAX_NOTICE_SYNC_IDS, `syncIds lists at most ${MAX_NOTICE_SYNC_IDS} syncs`)
+    .max(MAX_WEBHOOK_SYNC_IDS, `syncIds lists at most ${MAX_WEBHOOK_SYNC_IDS} syncs`)
     .optional(),
 });
 

@@ -1,7 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createApp, MAX_BODY_BYTES } from "../../src/app";
+import { createApp } from "../../src/app";
+import { MAX_BODY_BYTES } from "../../src/lib/limits";
 import { api, call } from "../helpers/api";
 
 const envelopeKeys = ["reqId", "statusCode", "message", "error"];

@@ -11,7 +11,7 @@ import { webhookDeliveries } from "../../src/db/schema";
 import { createDb } from "../../src/db/client";
 import type { JobQueue } from "../../src/queue/messages";
 import { MAX_SUBSCRIPTIONS_PER_PROJECT, publishSyncEvent } from "../../src/triggers/notifications";
-import { MAX_NOTICE_SYNC_IDS } from "../../src/triggers/webhook-receiver";
+import { MAX_WEBHOOK_SYNC_IDS } from "../../src/lib/limits";
 import { webhookHeaders } from "../../src/triggers/webhook-signature";
 import { api, call, createProject } from "../helpers/api";
 import { D1_LIMITS, d1LimitViolation, takeD1Violations } from "../helpers/d1-guard";
@@ -84,7 +84,7 @@ async function sendNotice(endpointId: string, secret: string, payload: unknown) 
 }
 
 describe("list-valued queries at their limits", () => {
-  it(`the webhook receiver takes ${MAX_NOTICE_SYNC_IDS} syncIds and refuses ${MAX_NOTICE_SYNC_IDS + 1} with 422`, async () => {
+  it(`the webhook receiver takes ${MAX_WEBHOOK_SYNC_IDS} syncIds and refuses ${MAX_WEBHOOK_SYNC_IDS + 1} with 422`, async () => {
     const f = await syncFixture({ A: "1" });
     const sync = await createSync(f, { autoSyncEnabled: false });
     const endpoint = await api.post("/api/v1/webhooks/endpoints", { name: "ci", projectId: f.project.id });
@@ -93,13 +93,13 @@ describe("list-valued queries at their limits", () => {
     const notice = (syncIds: string[]) => ({ projectId: f.project.id, environment: "dev", secretPath: "/app", syncIds });
     const unknownIds = (n: number) => Array.from({ length: n }, () => crypto.randomUUID());
 
-    const tooMany = await sendNotice(endpointId, endpoint.body.secret, notice([sync.id, ...unknownIds(MAX_NOTICE_SYNC_IDS)]));
+    const tooMany = await sendNotice(endpointId, endpoint.body.secret, notice([sync.id, ...unknownIds(MAX_WEBHOOK_SYNC_IDS)]));
     expect(tooMany.status).toBe(422);
     expect(tooMany.body).toMatchObject({ statusCode: 422, error: "ValidationFailure", message: "syncIds: syncIds lists at most 100 syncs" });
     expect(await getSync(sync.id)).toMatchObject({ syncStatus: null, lastSyncJobId: null });
 
     // the real id first and last: it is in both chunks of the candidates query (98 + 2), and still runs once
-    const atLimit = await sendNotice(endpointId, endpoint.body.secret, notice([sync.id, ...unknownIds(MAX_NOTICE_SYNC_IDS - 2), sync.id]));
+    const atLimit = await sendNotice(endpointId, endpoint.body.secret, notice([sync.id, ...unknownIds(MAX_WEBHOOK_SYNC_IDS - 2), sync.id]));
     expect(atLimit.status, JSON.stringify(atLimit.body)).toBe(202);
     expect(atLimit.body.runs).toEqual([{ syncId: sync.id, runId: expect.any(String), queued: true }]);
     expect((await waitForRun(sync.id)).syncStatus).toBe("succeeded");

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { INVALID_FOLDER_NAME, MAX_PATH_DEPTH } from "../../src/store/paths";
+import { MAX_PATH_DEPTH } from "../../src/lib/limits";
+import { INVALID_FOLDER_NAME } from "../../src/store/paths";
 import { api, createProject, createToken } from "../helpers/api";
 import { listSecrets, makeFolder, makeImport, putSecret, storedSecretRows } from "../helpers/store";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_SECRET_VALUE_BYTES } from "../../src/store/secret-rules";
+import { MAX_SECRET_VALUE_BYTES } from "../../src/lib/limits";
 import { api, createProject, createToken } from "../helpers/api";
 import { listSecrets, makeFolder, putSecrets, storedSecretRows } from "../helpers/store";
 

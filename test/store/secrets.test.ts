@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_SECRET_VALUE_BYTES } from "../../src/store/secret-rules";
+import { MAX_SECRET_VALUE_BYTES } from "../../src/lib/limits";
 import { api, createProject, createToken } from "../helpers/api";
 import { listSecrets, makeFolder, putSecret, storedSecretRows } from "../helpers/store";
 

@@ -4,6 +4,7 @@ import { requireAccess, type AuthContext } from "../../auth/context";
 import * as connections from "../../connections/service";
 import { description } from "../../http/schemas";
 import { ApiError } from "../../lib/errors";
+import { MAX_NAME_LENGTH } from "../../lib/limits";
 import { slugSchema } from "../../lib/slug";
 import { getProject, type PublicProject } from "../../store/projects";
 import { allows } from "../access";
@@ -17,7 +18,7 @@ import { ProjectShell } from "../ui/project-shell";
 
 // The API's rules for a new connection (routes/app-connections.ts), field by field.
 const connectionForm = z.object({
-  name: slugSchema("Name", 1, 64),
+  name: slugSchema("Name", 1, MAX_NAME_LENGTH),
   description,
   accessToken: z.string().trim().min(1, "A Qovery API token is required"),
   scope: z.enum(["project", "organization"]).default("project"),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { requireAccess } from "../../auth/context";
-import { description } from "../../http/schemas";
+import { description, displayName } from "../../http/schemas";
 import * as projects from "../../store/projects";
 import { allows } from "../access";
 import type { ConsoleContext } from "../context";
@@ -12,10 +12,7 @@ import { EmptyState, Notice, PostForm, SubmitButton, TextArea, TextField, Time, 
 import { renderPage } from "../ui/layout";
 
 // The API's create-project rules (routes/projects.ts), for the form's fields.
-const createProjectForm = z.object({
-  name: z.string().trim().min(1, "A project name is required").max(64, "The name must be at most 64 characters"),
-  description,
-});
+const createProjectForm = z.object({ name: displayName("name", "A project name is required"), description });
 
 interface CreateForm {
   values: Record<string, string>;

@@ -6,10 +6,17 @@ import { requireAccess } from "../../auth/context";
 import { ApiError, badRequest, notFound } from "../../lib/errors";
 import { loadKeyRing } from "../../lib/crypto";
 import { createFolder, listFolders } from "../../store/folders";
-import { INVALID_FOLDER_NAME, InvalidPathError, isValidFolderName, joinPath, normalizePath, pathSegments, ROOT_PATH } from "../../store/paths";
+import { folderNameProblem, InvalidPathError, joinPath, normalizePath, pathSegments, ROOT_PATH } from "../../store/paths";
 import { getProject, type PublicProject } from "../../store/projects";
 import { getSecretView, listSecretsView } from "../../store/secret-reader";
-import { isSecretValueTooLarge, normalizeSecretValue, SECRET_VALUE_TOO_LARGE, secretKeyProblem } from "../../store/secret-rules";
+import {
+  isSecretCommentTooLong,
+  isSecretValueTooLarge,
+  normalizeSecretValue,
+  SECRET_COMMENT_TOO_LONG,
+  SECRET_VALUE_TOO_LARGE,
+  secretKeyProblem,
+} from "../../store/secret-rules";
 import * as store from "../../store/secrets";
 import { allows } from "../access";
 import type { ConsoleContext } from "../context";
@@ -252,7 +259,13 @@ async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState,
               <input type="hidden" name="key" value={edit} />
               <TextField label="Key" name="newKey" id="edit-key" value={state?.form === "update" ? state.values.newKey : edit} error={state?.form === "update" ? errors.newKey : undefined} required />
               <TextArea label="Value" name="value" id="edit-value" value={state?.form === "update" ? state.values.value : shown.secretValue} error={state?.form === "update" ? errors.value : undefined} />
-              <TextField label="Comment (optional)" name="comment" id="edit-comment" value={state?.form === "update" ? state.values.comment : shown.secretComment} />
+              <TextField
+                label="Comment (optional)"
+                name="comment"
+                id="edit-comment"
+                value={state?.form === "update" ? state.values.comment : shown.secretComment}
+                error={state?.form === "update" ? errors.comment : undefined}
+              />
               <div class="actions">
                 <SubmitButton busy="Saving…">Save</SubmitButton>
                 <a href={here()}>Cancel</a>
@@ -268,7 +281,13 @@ async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState,
               <input type="hidden" name="path" value={path} />
               <TextField label="Key" name="key" id="new-key" value={createValues.key} error={state?.form === "create" ? errors.key : undefined} placeholder="DATABASE_URL" required />
               <TextArea label="Value" name="value" id="new-value" value={createValues.value} error={state?.form === "create" ? errors.value : undefined} />
-              <TextField label="Comment (optional)" name="comment" id="new-comment" value={createValues.comment} />
+              <TextField
+                label="Comment (optional)"
+                name="comment"
+                id="new-comment"
+                value={createValues.comment}
+                error={state?.form === "create" ? errors.comment : undefined}
+              />
               <SubmitButton busy="Adding…">Add secret</SubmitButton>
             </PostForm>
           </section>
@@ -325,14 +344,23 @@ export async function secretsPage(c: ConsoleContext) {
   return renderSecrets(c, await locate(c, c.req.query("path")));
 }
 
-function secretFields(values: Record<string, string>, keyField: "key" | "newKey"): { errors: FieldErrors; key: string; value: string } {
+interface SecretFields {
+  errors: FieldErrors;
+  key: string;
+  value: string;
+  comment: string;
+}
+
+function secretFields(values: Record<string, string>, keyField: "key" | "newKey"): SecretFields {
   const key = (values[keyField] ?? "").trim();
   const value = textareaValue(values.value);
+  const comment = (values.comment ?? "").trim();
   const errors: FieldErrors = {};
   const keyProblem = secretKeyProblem(key);
   if (keyProblem) errors[keyField] = keyProblem;
   if (isSecretValueTooLarge(value)) errors.value = SECRET_VALUE_TOO_LARGE;
-  return { errors, key, value };
+  if (isSecretCommentTooLong(comment)) errors.comment = SECRET_COMMENT_TOO_LONG;
+  return { errors, key, value, comment };
 }
 
 /** Store refusals a user can fix (a taken key, a folder that moved) are shown next to `field`, not as an error page. */
@@ -352,11 +380,12 @@ export async function createSecret(c: ConsoleContext) {
   const values = await readForm(c);
   const at = await locate(c, values.path);
   requireAccess(c.get("auth"), "secrets:write", at.project.id);
-  const { errors, key, value } = secretFields(values, "key");
+  const { errors, key, value, comment } = secretFields(values, "key");
   if (Object.keys(errors).length) return renderSecrets(c, at, { form: "create", values, errors }, 422);
   const target = { projectId: at.project.id, environment: at.environment.slug, secretPath: at.path };
   const failed = await attempt(c, at, { form: "create", values, errors }, "key", async () => {
-    const created = await store.createSecret(storeAs(c), target, { key, value, comment: (values.comment ?? "").trim(), skipMultilineEncoding: false, reminderNote: null, reminderRepeatDays: null, metadata: [] });
+    const fields = { key, value, comment, skipMultilineEncoding: false, reminderNote: null, reminderRepeatDays: null, metadata: [] };
+    const created = await store.createSecret(storeAs(c), target, fields);
     await audit(c, { action: "secret.create", projectId: at.project.id, targetType: "secret", targetId: created.row.id, metadata: { environment: target.environment, secretPath: target.secretPath, keys: [key] } });
   });
   return failed ?? c.redirect(secretsUrl(at.project.id, at.environment.slug, at.path, { notice: "secret-created" }), 303);
@@ -366,12 +395,12 @@ export async function updateSecret(c: ConsoleContext) {
   const values = await readForm(c);
   const at = await locate(c, values.path);
   requireAccess(c.get("auth"), "secrets:write", at.project.id);
-  const { errors, key: newKey, value } = secretFields(values, "newKey");
+  const { errors, key: newKey, value, comment } = secretFields(values, "newKey");
   if (Object.keys(errors).length) return renderSecrets(c, at, { form: "update", values, errors }, 422);
   const key = values.key ?? "";
   const target = { projectId: at.project.id, environment: at.environment.slug, secretPath: at.path };
   const failed = await attempt(c, at, { form: "update", values, errors }, "newKey", async () => {
-    const updated = await store.updateSecret(storeAs(c), target, { key, newKey: newKey === key ? undefined : newKey, value, comment: (values.comment ?? "").trim() });
+    const updated = await store.updateSecret(storeAs(c), target, { key, newKey: newKey === key ? undefined : newKey, value, comment });
     await audit(c, { action: "secret.update", projectId: at.project.id, targetType: "secret", targetId: updated.row.id, metadata: { environment: target.environment, secretPath: target.secretPath, keys: [updated.key] } });
   });
   return failed ?? c.redirect(secretsUrl(at.project.id, at.environment.slug, at.path, { notice: "secret-updated" }), 303);
@@ -392,7 +421,8 @@ export async function createFolderAction(c: ConsoleContext) {
   const at = await locate(c, values.path);
   requireAccess(c.get("auth"), "secrets:write", at.project.id);
   const name = (values.name ?? "").trim();
-  if (!isValidFolderName(name)) return renderSecrets(c, at, { form: "folder", values, errors: { name: name ? INVALID_FOLDER_NAME : "A folder name is required" } }, 422);
+  const nameProblem = name ? folderNameProblem(name) : "A folder name is required";
+  if (nameProblem) return renderSecrets(c, at, { form: "folder", values, errors: { name: nameProblem } }, 422);
   let folderPath = joinPath(at.path, name);
   const failed = await attempt(c, at, { form: "folder", values, errors: {} }, "name", async () => {
     const folder = await createFolder(storeAs(c), at.project.id, { environment: at.environment.slug, path: at.path, name });
