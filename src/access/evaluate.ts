@@ -48,11 +48,12 @@ function conditionHolds(condition: ConditionValue, value: string | undefined): b
  */
 function conditionsMatch(rule: PermissionRule, fields: SubjectFields, unknown: (field: ConditionField) => boolean): boolean {
   if (!rule.conditions) return true;
-  for (const [field, condition] of Object.entries(rule.conditions) as [ConditionField, ConditionValue | undefined][]) {
+  for (const field in rule.conditions) {
+    const condition = rule.conditions[field as ConditionField];
     if (condition === undefined) continue;
-    const holds = conditionHolds(condition, fields[field]);
+    const holds = conditionHolds(condition, fields[field as ConditionField]);
     if (holds === false) return false;
-    if (holds === undefined && !unknown(field)) return false;
+    if (holds === undefined && !unknown(field as ConditionField)) return false;
   }
   return true;
 }

@@ -65,18 +65,17 @@ export function globMatches(pattern: string, value: string): boolean | undefined
   const val = segmentsOf(value);
   if (pat.length > MAX_MATCHED_VALUE_SEGMENTS || val.length > MAX_MATCHED_VALUE_SEGMENTS) return undefined;
 
-  // matches[i][j]: pattern segments from i on match value segments from j on. Filled from the end.
-  const matches = Array.from({ length: pat.length + 1 }, () => new Array<boolean>(val.length + 1).fill(false));
-  matches[pat.length]![val.length] = true;
+  // below[j]: whether the pattern segments after segment i match the value segments from j on (filled from the end).
+  let below = new Uint8Array(val.length + 1);
+  below[val.length] = 1;
   for (let i = pat.length - 1; i >= 0; i--) {
     const segment = pat[i]!;
+    const row = new Uint8Array(val.length + 1);
     for (let j = val.length; j >= 0; j--) {
-      if (segment === GLOBSTAR) {
-        matches[i]![j] = matches[i + 1]![j]! || (j < val.length && matches[i]![j + 1]!);
-      } else {
-        matches[i]![j] = j < val.length && matches[i + 1]![j + 1]! && segmentMatches(segment, val[j]!);
-      }
+      if (segment === GLOBSTAR) row[j] = below[j]! || (j < val.length ? row[j + 1]! : 0);
+      else row[j] = j < val.length && below[j + 1] && segmentMatches(segment, val[j]!) ? 1 : 0;
     }
+    below = row;
   }
-  return matches[0]![0]!;
+  return below[0] === 1;
 }
