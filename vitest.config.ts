@@ -8,7 +8,7 @@ const migrationsDir = fileURLToPath(new URL("./migrations", import.meta.url));
 
 /** Test-only secrets; real ones come from `wrangler secret put` or .dev.vars. */
 export const TEST_ENCRYPTION_KEY = "dGVzdC1vbmx5LWtleS0zMi1ieXRlcy1sb25nLS0tLS0=";
-export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789";
+export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdefghijklmnop";
 // wrangler reads declared secrets from process.env; setting them here keeps its "missing secret" warning quiet.
 process.env.ENCRYPTION_KEY = TEST_ENCRYPTION_KEY;
 process.env.ADMIN_TOKEN = TEST_ADMIN_TOKEN;

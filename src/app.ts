@@ -7,6 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { requireStrongAdminToken } from "./auth/middleware";
 import type { AppEnv } from "./env";
 import { DecryptionError, EncryptionConfigError } from "./lib/crypto";
 import { ApiError } from "./lib/errors";
@@ -36,6 +37,7 @@ export function createApp() {
   });
 
   app.use(secureHeaders());
+  app.use(requireStrongAdminToken);
 
   app.use(
     bodyLimit({

@@ -1,5 +1,7 @@
-/** Worker entry: the HTTP API, the queue consumer (sync runs, auto-sync, drift checks) and the cron fan-out. */
+/** Worker entry: the HTTP API, the queue consumer (sync runs, auto-sync, drift checks) and the cron (fan-out, session pruning). */
 import { createApp } from "./app";
+import { pruneEndedSessions } from "./auth/sessions";
+import { createDb } from "./db/client";
 import { createLogger } from "./lib/logger";
 import type { QueueJob } from "./queue/messages";
 import { handleQueueBatch } from "./queue/consumer";
@@ -12,7 +14,10 @@ export default {
   fetch: app.fetch,
   queue: handleQueueBatch,
   async scheduled(controller, env) {
+    const log = createLogger({ cron: controller.cron }, env.LOG_LEVEL);
     const report = await fanOutReconciliation(triggerDeps(env), controller.scheduledTime);
-    createLogger({ cron: controller.cron }, env.LOG_LEVEL).info("reconciliation_fanned_out", { ...report });
+    log.info("reconciliation_fanned_out", { ...report });
+    const prunedSessions = await pruneEndedSessions(createDb(env.DB), controller.scheduledTime);
+    log.info("console_sessions_pruned", { prunedSessions });
   },
 } satisfies ExportedHandler<Env, QueueJob>;

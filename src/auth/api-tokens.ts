@@ -5,7 +5,7 @@ import { apiTokens } from "../db/schema";
 import { randomToken, sha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
-import type { AuthContext } from "./context";
+import type { AuthContext, Credential } from "./context";
 import { expandScopes, type Scope } from "./scopes";
 
 export const API_TOKEN_PREFIX = "qsk_";
@@ -76,10 +76,21 @@ export async function revokeApiToken(db: Db, id: string) {
   return publicApiToken({ ...row, revokedAt });
 }
 
-export async function resolveApiToken(db: Db, token: string, background: (p: Promise<unknown>) => void): Promise<AuthContext | null> {
+export async function resolveApiToken(db: Db, token: string, background: (p: Promise<unknown>) => void): Promise<Credential | null> {
   const hash = await sha256Hex(token);
   const row = await db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hash)).get();
   if (!row || !(await timingSafeEqualStrings(row.tokenHash, hash))) return null;
+  const auth = activeTokenAuth(db, row, background);
+  return auth && { auth, credentialId: row.id };
+}
+
+/** The caller a console session signed in with this token stands for, while the token is neither revoked nor expired. */
+export async function resolveApiTokenById(db: Db, id: string, background: (p: Promise<unknown>) => void): Promise<AuthContext | null> {
+  const row = await db.select().from(apiTokens).where(eq(apiTokens.id, id)).get();
+  return row ? activeTokenAuth(db, row, background) : null;
+}
+
+function activeTokenAuth(db: Db, row: ApiTokenRow, background: (p: Promise<unknown>) => void): AuthContext | null {
   const now = nowIso();
   if (row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
   if (!row.lastUsedAt || Date.parse(now) - Date.parse(row.lastUsedAt) > LAST_USED_GRANULARITY_MS) {

@@ -13,6 +13,13 @@ export interface AuthContext {
   scopes: ReadonlySet<Scope>;
 }
 
+/** A credential that authenticated: who it is, and the id of the stored row that stands for it. */
+export interface Credential {
+  auth: AuthContext;
+  /** the API token's id, the machine-identity access token's id, or "admin" */
+  credentialId: string;
+}
+
 /**
  * Throws 403 unless the caller holds `scope` and, for a project-bound credential, `projectId` is its project.
  * Omit `projectId` for operations that are not about one project: project-bound credentials are then refused.

@@ -2,13 +2,13 @@
  * Machine identities with universal auth (client id + client secret → short-lived access token), so Infisical's
  * official SDK and CLI can log in. Client secrets and access tokens are stored only as SHA-256 hashes.
  */
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { identities, identityAccessTokens, identityClientSecrets } from "../db/schema";
 import { randomToken, sha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { notFound, unauthorized } from "../lib/errors";
 import { addSeconds, nowIso } from "../lib/time";
-import type { AuthContext } from "./context";
+import type { AuthContext, Credential } from "./context";
 import { expandScopes, type Scope } from "./scopes";
 
 export const ACCESS_TOKEN_PREFIX = "qsa_";
@@ -201,10 +201,18 @@ export async function revokeAccessToken(db: Db, accessToken: string): Promise<vo
   await db.update(identityAccessTokens).set({ revokedAt: nowIso() }).where(eq(identityAccessTokens.id, found.token.id));
 }
 
-export async function resolveAccessToken(db: Db, accessToken: string, background: (p: Promise<unknown>) => void): Promise<AuthContext | null> {
+export async function resolveAccessToken(db: Db, accessToken: string, background: (p: Promise<unknown>) => void): Promise<Credential | null> {
   const found = await activeAccessToken(db, accessToken);
-  if (!found) return null;
-  const { token, identity } = found;
+  return found && { auth: accessTokenAuth(db, found, background), credentialId: found.token.id };
+}
+
+/** The caller a console session signed in with this access token stands for, while the token is active. */
+export async function resolveAccessTokenById(db: Db, id: string, background: (p: Promise<unknown>) => void): Promise<AuthContext | null> {
+  const found = activeOnly(await accessTokenWhere(db, eq(identityAccessTokens.id, id)));
+  return found && accessTokenAuth(db, found, background);
+}
+
+function accessTokenAuth(db: Db, { token, identity }: ActiveAccessToken, background: (p: Promise<unknown>) => void): AuthContext {
   const now = nowIso();
   if (!token.lastUsedAt || Date.parse(now) - Date.parse(token.lastUsedAt) > LAST_USED_GRANULARITY_MS) {
     background(db.update(identityAccessTokens).set({ lastUsedAt: now }).where(eq(identityAccessTokens.id, token.id)).run());
@@ -218,20 +226,31 @@ export async function resolveAccessToken(db: Db, accessToken: string, background
   };
 }
 
-async function activeAccessToken(db: Db, accessToken: string) {
-  if (!accessToken.startsWith(ACCESS_TOKEN_PREFIX)) return null;
-  const hash = await sha256Hex(accessToken);
-  const row = await db
+type AccessTokenJoin = NonNullable<Awaited<ReturnType<typeof accessTokenWhere>>>;
+type ActiveAccessToken = Pick<AccessTokenJoin, "token" | "identity">;
+
+function accessTokenWhere(db: Db, condition: SQL) {
+  return db
     .select({ token: identityAccessTokens, identity: identities, secretRevokedAt: identityClientSecrets.revokedAt })
     .from(identityAccessTokens)
     .innerJoin(identities, eq(identities.id, identityAccessTokens.identityId))
     .innerJoin(identityClientSecrets, eq(identityClientSecrets.id, identityAccessTokens.clientSecretId))
-    .where(eq(identityAccessTokens.tokenHash, hash))
+    .where(condition)
     .get();
-  if (!row || !(await timingSafeEqualStrings(row.token.tokenHash, hash))) return null;
-  const now = nowIso();
-  if (row.token.revokedAt || row.identity.revokedAt || row.secretRevokedAt || row.token.expiresAt <= now) return null;
+}
+
+/** The token and its identity while neither they nor the client secret it came from are revoked, and it has not expired. */
+function activeOnly(row: AccessTokenJoin | undefined): ActiveAccessToken | null {
+  if (!row || row.token.revokedAt || row.identity.revokedAt || row.secretRevokedAt || row.token.expiresAt <= nowIso()) return null;
   return { token: row.token, identity: row.identity };
+}
+
+async function activeAccessToken(db: Db, accessToken: string): Promise<ActiveAccessToken | null> {
+  if (!accessToken.startsWith(ACCESS_TOKEN_PREFIX)) return null;
+  const hash = await sha256Hex(accessToken);
+  const row = await accessTokenWhere(db, eq(identityAccessTokens.tokenHash, hash));
+  if (!row || !(await timingSafeEqualStrings(row.token.tokenHash, hash))) return null;
+  return activeOnly(row);
 }
 
 function tokenResponse(accessToken: string, now: string, expiresAt: string, maxTtl: number): AccessTokenResponse {

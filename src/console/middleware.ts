@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from "hono";
 import { NONCE, secureHeaders } from "hono/secure-headers";
-import { resolveBearer } from "../auth/middleware";
-import { ApiError } from "../lib/errors";
+import { openSession } from "../auth/sessions";
+import { createDb } from "../db/client";
 import type { ConsoleEnv } from "./context";
-import { clearSessionCookie, csrfMatches, readSessionCookie } from "./session";
-import { signInUrl } from "./urls";
+import { clearSessionCookie, csrfMatches, readConsoleCookie, signInFormCsrf } from "./session";
+import { nextPathFor, signInUrl } from "./urls";
 
 /**
  * A strict policy for console pages: scripts run only with this response's nonce (the one static script), styles
@@ -33,25 +33,23 @@ export const consoleSecurityHeaders: MiddlewareHandler<ConsoleEnv>[] = [
 const wantsJson = (accept: string | undefined) => !!accept?.includes("application/json");
 
 /**
- * Resolves the session's token on every request, like an API call would, so scopes, expiry and revocation apply at
- * once. Without a live session: a redirect to sign-in (pages) or 401 (the JSON endpoints the script polls).
+ * Opens the server-side session on every request (`auth/sessions`), so sign-out, revocation, "sign out everywhere"
+ * and expiry apply at once, and the credential's scopes limit what the console shows. Without a live session: a
+ * redirect to sign-in (pages) or 401 (the JSON endpoints the script polls).
  */
 export const requireSignedIn: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
-  const cookie = await readSessionCookie(c);
+  const { present, cookie } = await readConsoleCookie(c);
   const refuse = (reason: "expired" | "revoked" | undefined) => {
-    if (cookie.present) clearSessionCookie(c);
+    if (present) clearSessionCookie(c);
     if (wantsJson(c.req.header("accept"))) return c.json({ error: "Your session has ended; sign in again" }, 401);
-    return c.redirect(signInUrl(reason, c.req.method === "GET" ? c.req.path : undefined), 303);
+    return c.redirect(signInUrl(reason, c.req.method === "GET" ? nextPathFor(c, c.req.path) : undefined), 303);
   };
-  const token = cookie.session?.token;
-  if (!cookie.session || !token) return refuse(cookie.present ? "expired" : undefined);
-  try {
-    c.set("auth", await resolveBearer(c.env, token, (p) => c.executionCtx.waitUntil(p)));
-  } catch (error) {
-    if (error instanceof ApiError && error.statusCode === 401) return refuse("revoked");
-    throw error;
-  }
-  c.set("csrf", cookie.session.csrf);
+  if (!cookie) return refuse(present ? "expired" : undefined);
+  if (cookie.kind !== "session") return refuse(undefined);
+  const session = await openSession(c.env, createDb(c.env.DB), cookie.sessionId, (p) => c.executionCtx.waitUntil(p));
+  if (session.state !== "active") return refuse(session.state);
+  c.set("auth", session.auth);
+  c.set("csrf", session.csrf);
   await next();
 };
 
@@ -59,9 +57,9 @@ export class CsrfError extends Error {
   override name = "CsrfError";
 }
 
-/** Every console POST must carry the session's synchronizer token (before sign-in: the anonymous session's). */
+/** Every console POST must carry the session's synchronizer token (before sign-in: the sign-in form's). */
 export const requireCsrf: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
-  const expected = c.get("csrf") ?? (await readSessionCookie(c)).session?.csrf;
+  const expected = c.get("csrf") ?? (await signInFormCsrf(c));
   const form = await c.req.parseBody();
   if (!expected || !(await csrfMatches(expected, form._csrf))) throw new CsrfError("The form's security token is missing or does not match this session");
   await next();

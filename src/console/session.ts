@@ -1,24 +1,21 @@
 /**
- * Console sessions live entirely in one cookie: the signed-in token and the session's CSRF token, sealed with
- * AES-256-GCM under ENCRYPTION_KEY (`lib/crypto`). GCM authenticates as well as encrypts, so a cookie that was
- * altered, forged or copied from another purpose fails to open; the associated data keeps session ciphertexts apart
- * from every stored column. The token is resolved again on every request, so a revoked or expired token ends the
- * session at once, and its scopes always limit what the console shows.
+ * The console's one cookie, sealed with AES-256-GCM under ENCRYPTION_KEY (`lib/crypto`): GCM authenticates as well as
+ * encrypts, so a cookie that was altered or forged fails to open, and the associated data keeps it apart from every
+ * stored column. Signed in, it holds only the id of a server-side session (`auth/sessions`), which is what decides
+ * whether it still works; before sign-in it holds the sign-in form's CSRF token. It never holds a token.
  */
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { SESSION_MAX_AGE_MS } from "../auth/sessions";
 import { DecryptionError, decryptField, encryptField, loadKeyRing, randomToken, timingSafeEqualStrings } from "../lib/crypto";
 import type { ConsoleContext } from "./context";
 
-const SESSION_TTL_SECONDS = 8 * 60 * 60;
-const SESSION_AAD = "console-session/v1";
+/** How long the sign-in form's CSRF token lasts before the form must be reloaded. */
+export const SIGN_IN_FORM_TTL_SECONDS = 8 * 60 * 60;
+const COOKIE_AAD = "console-cookie/v2";
 
-export interface ConsoleSession {
-  /** absent before sign-in: the sign-in form still needs a CSRF token */
-  token?: string;
-  csrf: string;
-  /** expiry, epoch seconds */
-  exp: number;
-}
+/** before sign-in; `exp` in epoch seconds */
+type SignInCookie = { kind: "sign-in"; csrf: string; exp: number };
+export type ConsoleCookie = { kind: "session"; sessionId: string } | SignInCookie;
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -31,48 +28,42 @@ function cookieSpec(c: ConsoleContext) {
   return { name: secure ? "__Host-console_session" : "console_session", secure };
 }
 
-export function newSession(token: string | undefined, now = Date.now()): ConsoleSession {
-  return { ...(token ? { token } : {}), csrf: randomToken("csrf"), exp: Math.floor(now / 1000) + SESSION_TTL_SECONDS };
+export const newSignInCookie = (now = Date.now()): SignInCookie => ({ kind: "sign-in", csrf: randomToken("csrf"), exp: Math.floor(now / 1000) + SIGN_IN_FORM_TTL_SECONDS });
+
+export async function sealCookie(env: Env, cookie: ConsoleCookie): Promise<string> {
+  return encryptField(await loadKeyRing(env.ENCRYPTION_KEY), JSON.stringify(cookie), COOKIE_AAD);
 }
 
-export async function sealSession(env: Env, session: ConsoleSession): Promise<string> {
-  return encryptField(await loadKeyRing(env.ENCRYPTION_KEY), JSON.stringify(session), SESSION_AAD);
-}
-
-/** The session in a cookie value, or null when it is malformed, tampered with or expired. */
-async function openSession(env: Env, sealed: string, now = Date.now()): Promise<ConsoleSession | null> {
-  let session: ConsoleSession;
+/** The cookie's content, or null when it is malformed, tampered with, from an older format, or an expired sign-in form. */
+async function openCookie(env: Env, sealed: string, now = Date.now()): Promise<ConsoleCookie | null> {
+  let cookie: ConsoleCookie;
   try {
-    session = JSON.parse(await decryptField(await loadKeyRing(env.ENCRYPTION_KEY), sealed, SESSION_AAD)) as ConsoleSession;
+    cookie = JSON.parse(await decryptField(await loadKeyRing(env.ENCRYPTION_KEY), sealed, COOKIE_AAD)) as ConsoleCookie;
   } catch (error) {
     if (error instanceof DecryptionError || error instanceof SyntaxError) return null;
     throw error;
   }
-  if (typeof session.csrf !== "string" || typeof session.exp !== "number" || session.exp * 1000 <= now) return null;
-  return session;
+  if (cookie?.kind === "session" && typeof cookie.sessionId === "string") return cookie;
+  if (cookie?.kind === "sign-in" && typeof cookie.csrf === "string" && typeof cookie.exp === "number" && cookie.exp * 1000 > now) return cookie;
+  return null;
 }
 
-interface SessionCookie {
+interface ReadCookie {
   /** a cookie was sent at all: lets the sign-in page tell "expired" from "never signed in" */
   present: boolean;
-  session: ConsoleSession | null;
+  cookie: ConsoleCookie | null;
 }
 
-export async function readSessionCookie(c: ConsoleContext): Promise<SessionCookie> {
+export async function readConsoleCookie(c: ConsoleContext): Promise<ReadCookie> {
   const value = getCookie(c, cookieSpec(c).name);
-  if (!value) return { present: false, session: null };
-  return { present: true, session: await openSession(c.env, value) };
+  if (!value) return { present: false, cookie: null };
+  return { present: true, cookie: await openCookie(c.env, value) };
 }
 
-export async function writeSessionCookie(c: ConsoleContext, session: ConsoleSession): Promise<void> {
+export async function writeConsoleCookie(c: ConsoleContext, cookie: ConsoleCookie): Promise<void> {
   const { name, secure } = cookieSpec(c);
-  setCookie(c, name, await sealSession(c.env, session), {
-    httpOnly: true,
-    secure,
-    sameSite: "Strict",
-    path: "/",
-    maxAge: Math.max(0, session.exp - Math.floor(Date.now() / 1000)),
-  });
+  const maxAge = cookie.kind === "session" ? SESSION_MAX_AGE_MS / 1000 : Math.max(0, cookie.exp - Math.floor(Date.now() / 1000));
+  setCookie(c, name, await sealCookie(c.env, cookie), { httpOnly: true, secure, sameSite: "Strict", path: "/", maxAge });
 }
 
 export function clearSessionCookie(c: ConsoleContext): void {
@@ -82,4 +73,10 @@ export function clearSessionCookie(c: ConsoleContext): void {
 
 export function csrfMatches(expected: string, submitted: unknown): Promise<boolean> {
   return typeof submitted === "string" && submitted ? timingSafeEqualStrings(expected, submitted) : Promise.resolve(false);
+}
+
+/** The sign-in form's CSRF token, when the cookie holds one. */
+export async function signInFormCsrf(c: ConsoleContext): Promise<string | undefined> {
+  const { cookie } = await readConsoleCookie(c);
+  return cookie?.kind === "sign-in" ? cookie.csrf : undefined;
 }

@@ -1,5 +1,6 @@
 /** Every console URL in one place, so pages, redirects and the routes agree. */
 import { ROOT_PATH } from "../store/paths";
+import type { ConsoleContext } from "./context";
 import type { NoticeCode } from "./notices";
 
 const withQuery = (path: string, query: Record<string, string | undefined>) => {
@@ -10,12 +11,39 @@ const withQuery = (path: string, query: Record<string, string | undefined>) => {
 
 const enc = encodeURIComponent;
 
-/** Where to go after signing in: only a path on this site, never another origin. */
-export function safeNextPath(next: string | undefined): string | undefined {
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : undefined;
+/** Longest `next` (where to go after signing in) that is followed; a longer one is ignored. */
+export const MAX_NEXT_LENGTH = 2048;
+// Control characters (browsers drop tabs and newlines, so "/\t/evil.example" is read as "//evil.example"; CR/LF would
+// also split the Location header) and backslashes (read as slashes).
+const UNSAFE_IN_NEXT = /[\u0000-\u001f\u007f-\u009f\\]/;
+
+/**
+ * Where to go after signing in: a path on this site, or nothing. `next` is resolved against the site's own origin, as
+ * a browser resolves a Location header, and kept only if that origin is unchanged; what is returned is the resolved
+ * path, so the Location header carries exactly what was checked.
+ */
+export function safeNextPath(next: string | undefined, origin: string): string | undefined {
+  if (!next || next.length > MAX_NEXT_LENGTH || UNSAFE_IN_NEXT.test(next)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== origin) return undefined;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  // e.g. "/..//evil.example" resolves to the path "//evil.example", which a browser reads as another host.
+  return path.startsWith("//") ? undefined : path;
 }
 
-export const signInUrl = (reason?: "expired" | "revoked" | "signed-out", next?: string) => withQuery("/sign-in", { reason, next: safeNextPath(next) });
+/** `safeNextPath` against the origin this request came to. */
+export const nextPathFor = (c: ConsoleContext, next: string | undefined) => safeNextPath(next, new URL(c.req.url).origin);
+
+export type SignInReason = "expired" | "revoked" | "signed-out" | "signed-out-everywhere";
+
+/** The sign-in page; `next` must already be a safe path (`safeNextPath`). */
+export const signInUrl = (reason?: SignInReason, next?: string) => withQuery("/sign-in", { reason, next });
+export const SIGN_OUT_EVERYWHERE_URL = "/sign-out-everywhere";
 
 export const projectsUrl = (notice?: NoticeCode) => withQuery("/projects", { notice });
 const projectUrl = (projectId: string) => `/projects/${enc(projectId)}`;

@@ -181,6 +181,25 @@ export const identityAccessTokens = sqliteTable(
   (t) => [index("identity_access_tokens_identity").on(t.identityId)],
 );
 
+/**
+ * Signed-in console sessions. The browser's cookie holds only the sealed id; ending a row ends the session at once.
+ * `subjectId` names the credential that signed in: an API token id, a machine-identity access token id, or for the
+ * admin token a keyed fingerprint of it (so rotating ADMIN_TOKEN ends admin sessions). Never a token itself.
+ */
+export const consoleSessions = sqliteTable("console_sessions", {
+  id: text("id").primaryKey(),
+  subjectType: text("subject_type", { enum: ["admin", "api-token", "identity"] }).notNull(),
+  subjectId: text("subject_id").notNull(),
+  /** the synchronizer token every console form carries */
+  csrfToken: text("csrf_token").notNull(),
+  createdAt: createdAt(),
+  /** refreshed at most once a minute; idle expiry counts from it */
+  lastSeenAt: text("last_seen_at").notNull(),
+  /** absolute expiry, however active the session */
+  expiresAt: text("expires_at").notNull(),
+  revokedAt: text("revoked_at"),
+});
+
 // ===== Audit log (never holds secret values or tokens)
 
 export const auditLogs = sqliteTable(

@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { reencryptChunk } from "../admin/reencrypt";
 import { requireAccess } from "../auth/context";
+import { allSessionsRevokedAudit, revokeAllSessions } from "../auth/sessions";
 import { recordAudit } from "../audit/audit-log";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
@@ -25,6 +26,21 @@ export function registerAdminRoutes(app: Hono<AppEnv>) {
       const report = await reencryptChunk(createDb(c.env.DB), await loadKeyRing(c.env.ENCRYPTION_KEY), body.limit);
       await recordAudit(c, { action: "encryption.reencrypt", projectId: null, targetType: "encryption", targetId: report.primaryKeyId, metadata: { reencrypted: report.reencrypted, remaining: report.remaining } });
       return c.json(report);
+    },
+  );
+  defineRoute(
+    app,
+    {
+      method: "post",
+      path: "/api/v1/admin/sessions/revoke-all",
+      tag: "Administration",
+      summary: "Sign out everywhere: end every console session at once (tokens keep working)",
+    },
+    async (c) => {
+      requireAccess(c.get("auth"), "admin");
+      const revokedSessions = await revokeAllSessions(createDb(c.env.DB));
+      await recordAudit(c, allSessionsRevokedAudit(revokedSessions));
+      return c.json({ revokedSessions });
     },
   );
 }

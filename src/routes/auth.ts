@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import { loginWithClientSecret, renewAccessToken, revokeAccessToken } from "../auth/identities";
+import { guardAuthFailures } from "../auth/middleware";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
@@ -27,19 +28,23 @@ export function registerAuthRoutes(app: Hono<AppEnv>) {
       public: true,
     },
     async (c, { body }) => {
-      // Per client id and per caller address, so neither one identity nor one attacker can try many secrets.
-      await throttle(c.env.LOGIN_LIMITER, body.clientId, TOO_MANY_LOGINS);
-      await throttle(c.env.LOGIN_IP_LIMITER, callerAddress((name) => c.req.header(name)), TOO_MANY_LOGINS);
+      const address = callerAddress((name) => c.req.header(name));
+      // Per address and client id together (a stranger who knows a client id cannot drain that client's bucket), and
+      // per address, so no one address can try many secrets.
+      await throttle(c.env.LOGIN_LIMITER, `${address} ${body.clientId}`, TOO_MANY_LOGINS);
+      await throttle(c.env.LOGIN_IP_LIMITER, address, TOO_MANY_LOGINS);
       return c.json(await loginWithClientSecret(createDb(c.env.DB), body.clientId, body.clientSecret));
     },
   );
 
+  // Both answer whether an access token is valid, so a wrong one counts against the address like a failed API call.
   defineRoute(app, { method: "post", path: "/api/v1/auth/token/renew", tag: "Authentication", summary: "Renew an access token up to its max TTL", body: tokenBody, public: true }, async (c, { body }) => {
-    return c.json(await renewAccessToken(createDb(c.env.DB), body.accessToken));
+    const renewed = await guardAuthFailures(c.env, callerAddress((name) => c.req.header(name)), () => renewAccessToken(createDb(c.env.DB), body.accessToken));
+    return c.json(renewed);
   });
 
   defineRoute(app, { method: "post", path: "/api/v1/auth/token/revoke", tag: "Authentication", summary: "Revoke an access token", body: tokenBody, public: true }, async (c, { body }) => {
-    await revokeAccessToken(createDb(c.env.DB), body.accessToken);
+    await guardAuthFailures(c.env, callerAddress((name) => c.req.header(name)), () => revokeAccessToken(createDb(c.env.DB), body.accessToken));
     return c.json({ message: "Successfully revoked access token" });
   });
 }

@@ -11,15 +11,17 @@ import * as connections from "../console/pages/connections";
 import { renderConsoleError } from "../console/pages/errors";
 import * as projects from "../console/pages/projects";
 import * as secrets from "../console/pages/secrets";
+import * as sessions from "../console/pages/sessions";
 import * as signIn from "../console/pages/sign-in";
 import * as detail from "../console/pages/sync-detail";
 import * as manage from "../console/pages/sync-manage";
 import * as wizard from "../console/pages/sync-wizard";
 import { syncsPage } from "../console/pages/syncs";
+import { SIGN_OUT_EVERYWHERE_URL } from "../console/urls";
 import { notFound } from "../lib/errors";
 
 const PUBLIC_PAGES = ["/", "/sign-in", "/sign-out"];
-const SIGNED_IN_PAGES = ["/projects", "/projects/*"];
+const SIGNED_IN_PAGES = ["/projects", "/projects/*", SIGN_OUT_EVERYWHERE_URL];
 const PROJECT = "/projects/:projectId";
 const CONNECTION = `${PROJECT}/integrations/app-connections/:connectionId`;
 const SYNCS = `${PROJECT}/integrations/secret-syncs`;
@@ -38,6 +40,8 @@ export function registerConsoleRoutes(app: Hono<AppEnv>) {
   ui.get("/sign-in", signIn.showSignIn);
   ui.post("/sign-in", signIn.signIn);
   ui.post("/sign-out", signIn.signOut);
+  ui.get(SIGN_OUT_EVERYWHERE_URL, sessions.signOutEverywherePage);
+  ui.post(SIGN_OUT_EVERYWHERE_URL, sessions.signOutEverywhere);
 
   ui.get("/projects", projects.listProjectsPage);
   ui.post("/projects", projects.createProject);

@@ -92,6 +92,10 @@ export class Browser {
   }
 }
 
+/** The server-side session row a signed-in browser's cookie stands for (found by its CSRF token, which only it has). */
+export const sessionRowOf = (browser: Browser) =>
+  env.DB.prepare("select * from console_sessions where csrf_token = ?").bind(browser.csrf).first<{ id: string; subject_type: string; subject_id: string; last_seen_at: string; revoked_at: string | null }>();
+
 /** Text content with tags removed and entities decoded, for assertions about what a reader sees. */
 export const textOf = (html: string) =>
   html

@@ -1,8 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { newSession, sealSession } from "../../src/console/session";
 import { api, createToken } from "../helpers/api";
-import { Browser, inputValue } from "./browser";
+import { Browser, inputValue, sessionRowOf } from "./browser";
 
 const projectCount = async () => (await env.DB.prepare("select count(*) as n from projects").first<{ n: number }>())!.n;
 
@@ -88,8 +87,9 @@ describe("console sign-in and session", () => {
 
   it("ends an expired session, and one whose cookie was tampered with", async () => {
     const expired = new Browser();
-    const past = Date.now() - 9 * 60 * 60 * 1000;
-    expired.cookies.set("__Host-console_session", await sealSession(env, newSession(env.ADMIN_TOKEN, past)));
+    await expired.signIn();
+    const row = (await sessionRowOf(expired))!;
+    await env.DB.prepare("update console_sessions set expires_at = ? where id = ?").bind(new Date(Date.now() - 1000).toISOString(), row.id).run();
     const page = await expired.get("/projects");
     expect(page.status).toBe(303);
     expect(page.location).toMatch(/^\/sign-in\?reason=expired/);
@@ -97,7 +97,8 @@ describe("console sign-in and session", () => {
     expect((await expired.follow(page)).html).toContain("Your session expired");
 
     const tampered = new Browser();
-    const sealed = await sealSession(env, newSession(env.ADMIN_TOKEN));
+    await tampered.signIn();
+    const sealed = tampered.cookies.get("__Host-console_session")!;
     tampered.cookies.set("__Host-console_session", `${sealed.slice(0, -4)}AAAA`);
     expect((await tampered.get("/projects")).location).toMatch(/reason=expired/);
   });

@@ -128,12 +128,17 @@ describe("machine identities and universal auth", () => {
     expect(statuses).toContain(429);
   });
 
-  it("throttles repeated login attempts for one client id", async () => {
-    const { identity } = await createIdentity(["projects:read"]);
+  it("throttles repeated login attempts for one client id from one address, without locking the client out elsewhere", async () => {
+    const { identity, clientSecret } = await createIdentity(["projects:read"]);
+    const headers = { "cf-connecting-ip": "203.0.113.8" };
     const statuses: number[] = [];
-    for (let i = 0; i < 41; i++) statuses.push((await login(identity.clientId, `qsc_guess_${i}`)).status);
+    for (let i = 0; i < 41; i++) {
+      const res = await api.post("/api/v1/auth/universal-auth/login", { clientId: identity.clientId, clientSecret: `qsc_guess_${i}` }, { token: null, headers });
+      statuses.push(res.status);
+    }
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
     expect(statuses).toContain(429);
+    expect((await login(identity.clientId, clientSecret)).status).toBe(200);
   });
 
   it("renews within the max TTL and revokes access tokens", async () => {

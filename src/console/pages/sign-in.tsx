@@ -1,18 +1,22 @@
-import { resolveBearer } from "../../auth/middleware";
+import type { Credential } from "../../auth/context";
+import { guardAuthFailures, resolveBearer } from "../../auth/middleware";
+import { createSession, deleteSession, findSession, openSession, sessionState } from "../../auth/sessions";
 import { callerAddress } from "../../http/throttle";
 import { ApiError } from "../../lib/errors";
 import type { ConsoleContext } from "../context";
+import { dbOf } from "../deps";
 import { readForm } from "../forms";
 import { CsrfError } from "../middleware";
-import { clearSessionCookie, csrfMatches, newSession, readSessionCookie, writeSessionCookie } from "../session";
-import { projectsUrl, safeNextPath, signInUrl } from "../urls";
+import { clearSessionCookie, csrfMatches, newSignInCookie, readConsoleCookie, writeConsoleCookie } from "../session";
+import { nextPathFor, projectsUrl, signInUrl, type SignInReason } from "../urls";
 import { Notice, PostForm, SubmitButton, TextField } from "../ui/components";
 import { PRODUCT_NAME, renderPage } from "../ui/layout";
 
-const REASONS: Record<string, string> = {
+const REASONS: Record<SignInReason, string> = {
   expired: "Your session expired. Sign in again to continue.",
-  revoked: "Your session ended: the token it used was revoked or has expired.",
+  revoked: "Your session ended: an administrator signed everyone out, or the token it used was revoked or has expired.",
   "signed-out": "You are signed out.",
+  "signed-out-everywhere": "Every console session has been signed out, including this one.",
 };
 
 function SignInForm({ csrf, next, error }: { csrf: string; next?: string; error?: string }) {
@@ -38,65 +42,73 @@ function SignInForm({ csrf, next, error }: { csrf: string; next?: string; error?
 }
 
 async function renderSignIn(c: ConsoleContext, options: { next?: string; error?: string; reason?: string }, status: 200 | 401 | 422 | 429 = 200) {
-  // An anonymous session gives the form its CSRF token (kept across reloads and other tabs); signing in replaces it.
-  const { session: existing } = await readSessionCookie(c);
-  const session = existing && !existing.token ? existing : newSession(undefined);
-  if (session !== existing) await writeSessionCookie(c, session);
-  c.set("csrf", session.csrf);
-  const reason = options.reason ? REASONS[options.reason] : undefined;
+  // The sign-in cookie gives the form its CSRF token (kept across reloads and other tabs); signing in replaces it.
+  const { cookie: existing } = await readConsoleCookie(c);
+  const cookie = existing?.kind === "sign-in" ? existing : newSignInCookie();
+  if (cookie !== existing) await writeConsoleCookie(c, cookie);
+  c.set("csrf", cookie.csrf);
+  const reason = options.reason && Object.hasOwn(REASONS, options.reason) ? REASONS[options.reason as SignInReason] : undefined;
   return renderPage(
     c,
     "Sign in",
     <section class="signin card">
       <h1>Sign in to {PRODUCT_NAME}</h1>
       {reason ? <Notice tone="info">{reason}</Notice> : null}
-      <SignInForm csrf={session.csrf} next={options.next} error={options.error} />
+      <SignInForm csrf={cookie.csrf} next={options.next} error={options.error} />
     </section>,
     status,
   );
 }
 
 export async function home(c: ConsoleContext) {
-  const { session } = await readSessionCookie(c);
-  return c.redirect(session?.token ? projectsUrl() : signInUrl(), 303);
+  const { cookie } = await readConsoleCookie(c);
+  return c.redirect(cookie?.kind === "session" ? projectsUrl() : signInUrl(), 303);
 }
 
 export async function showSignIn(c: ConsoleContext) {
-  const next = safeNextPath(c.req.query("next"));
-  const { session } = await readSessionCookie(c);
-  if (session?.token) {
-    try {
-      await resolveBearer(c.env, session.token, (p) => c.executionCtx.waitUntil(p));
-      return c.redirect(next ?? projectsUrl(), 303);
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-    }
+  const next = nextPathFor(c, c.req.query("next"));
+  const { cookie } = await readConsoleCookie(c);
+  if (cookie?.kind === "session") {
+    const session = await openSession(c.env, dbOf(c), cookie.sessionId, (p) => c.executionCtx.waitUntil(p));
+    if (session.state === "active") return c.redirect(next ?? projectsUrl(), 303);
   }
   return renderSignIn(c, { next, reason: c.req.query("reason") });
 }
 
 export async function signIn(c: ConsoleContext) {
   const form = await readForm(c);
-  const next = safeNextPath(form.next);
+  const next = nextPathFor(c, form.next);
   const token = (form.token ?? "").trim();
   if (!token) return renderSignIn(c, { next, error: "Enter a token." }, 422);
-  // The same per-address budget as API logins, so the form is no faster way to guess tokens.
-  const { success } = await c.env.LOGIN_IP_LIMITER.limit({ key: callerAddress((name) => c.req.header(name)) });
+  const address = callerAddress((name) => c.req.header(name));
+  // The same per-address budget as API logins: it bounds how many sessions one address can open.
+  const { success } = await c.env.LOGIN_IP_LIMITER.limit({ key: address });
   if (!success) return renderSignIn(c, { next, error: "Too many sign-in attempts. Please try again in a minute." }, 429);
+  let credential: Credential;
   try {
-    await resolveBearer(c.env, token, (p) => c.executionCtx.waitUntil(p));
+    // Failed tokens count against the address like failed API calls, so the form is no faster way to guess tokens.
+    credential = await guardAuthFailures(c.env, address, () => resolveBearer(c.env, token, (p) => c.executionCtx.waitUntil(p)));
   } catch (error) {
-    if (error instanceof ApiError && error.statusCode === 401) return renderSignIn(c, { next, error: error.message }, 401);
+    if (error instanceof ApiError && (error.statusCode === 401 || error.statusCode === 429)) return renderSignIn(c, { next, error: error.message }, error.statusCode);
     throw error;
   }
-  await writeSessionCookie(c, newSession(token));
+  const session = await createSession(c.env, dbOf(c), credential);
+  await writeConsoleCookie(c, { kind: "session", sessionId: session.id });
   return c.redirect(next ?? projectsUrl(), 303);
 }
 
-/** A session that already ended signs out without a token check; a live one needs its CSRF token. */
+/** Ends the session's row at once. A session that already ended signs out without a check; a live one needs its CSRF token. */
 export async function signOut(c: ConsoleContext) {
-  const { session } = await readSessionCookie(c);
-  if (session && !(await csrfMatches(session.csrf, (await c.req.parseBody())._csrf))) throw new CsrfError("The sign-out form's security token does not match this session");
+  const { cookie } = await readConsoleCookie(c);
+  if (cookie?.kind === "session") {
+    const db = dbOf(c);
+    const session = await findSession(db, cookie.sessionId);
+    if (session) {
+      const live = sessionState(session, Date.now()) === "active";
+      if (live && !(await csrfMatches(session.csrfToken, (await c.req.parseBody())._csrf))) throw new CsrfError("The sign-out form's security token does not match this session");
+      await deleteSession(db, session.id);
+    }
+  }
   clearSessionCookie(c);
   return c.redirect(signInUrl("signed-out"), 303);
 }

@@ -1,8 +1,10 @@
 import type { Child, FC } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AuthContext } from "../../auth/context";
+import { allows } from "../access";
 import { consoleAssets, type ConsoleAssets } from "../assets";
 import type { ConsoleContext } from "../context";
+import { SIGN_OUT_EVERYWHERE_URL } from "../urls";
 import { CsrfField } from "./components";
 
 export const PRODUCT_NAME = "Secret Sync";
@@ -51,6 +53,7 @@ const Layout: FC<LayoutProps> = ({ title, assets, nonce, auth, csrf, children })
             </nav>
             <div class="who">
               <span class="hide-narrow">Signed in with the {describeActor(auth)}</span>
+              {allows(auth, "admin") ? <a href={SIGN_OUT_EVERYWHERE_URL}>Sign out everywhere</a> : null}
               <form method="post" action="/sign-out">
                 <CsrfField token={csrf ?? ""} />
                 <button type="submit" class="secondary">

@@ -1,0 +1,131 @@
+/**
+ * Server-side console sessions: one D1 row per signed-in browser, so a session ends the moment its row does.
+ * A session ends at sign-out (row deleted), when an admin signs everyone out (rows revoked), when the credential it
+ * signed in with is revoked or expires (checked on every request), after SESSION_IDLE_TIMEOUT_MS without a request,
+ * and SESSION_MAX_AGE_MS after sign-in however active it is. Ended rows are deleted when next presented, and in
+ * bounded chunks by the cron.
+ */
+import { eq, inArray, isNull, isNotNull, lte, or } from "drizzle-orm";
+import type { AuditEntry } from "../audit/audit-log";
+import type { Db } from "../db/client";
+import { consoleSessions } from "../db/schema";
+import { fingerprint, loadKeyRing, randomToken, timingSafeEqualStrings } from "../lib/crypto";
+import { resolveApiTokenById } from "./api-tokens";
+import type { AuthContext, Credential } from "./context";
+import { resolveAccessTokenById } from "./identities";
+import { ADMIN } from "./middleware";
+
+/** A session without a request for this long has ended. */
+export const SESSION_IDLE_TIMEOUT_MS = 30 * 60_000;
+/** A session ends this long after sign-in, however active. */
+export const SESSION_MAX_AGE_MS = 12 * 60 * 60_000;
+/** lastSeenAt is written at most this often, so a busy session does not turn every page into a write. */
+export const SESSION_TOUCH_INTERVAL_MS = 60_000;
+/** Ended sessions one cron run deletes at most. */
+export const SESSION_PRUNE_BATCH = 500;
+
+export type SessionRow = typeof consoleSessions.$inferSelect;
+export type SessionState = "active" | "expired" | "revoked";
+type Subject = Pick<SessionRow, "subjectType" | "subjectId">;
+type Background = (p: Promise<unknown>) => void;
+
+export function sessionState(row: Pick<SessionRow, "revokedAt" | "expiresAt" | "lastSeenAt">, now: number): SessionState {
+  if (row.revokedAt) return "revoked";
+  if (now >= Date.parse(row.expiresAt) || now - Date.parse(row.lastSeenAt) >= SESSION_IDLE_TIMEOUT_MS) return "expired";
+  return "active";
+}
+
+export const needsTouch = (row: Pick<SessionRow, "lastSeenAt">, now: number) => now - Date.parse(row.lastSeenAt) >= SESSION_TOUCH_INTERVAL_MS;
+
+/**
+ * What a session records about the credential that signed in: the row id of an API token or access token, or for the
+ * admin token a keyed fingerprint of it, so the session ends when ADMIN_TOKEN is rotated.
+ */
+async function subjectOf(env: Env, { auth, credentialId }: Credential): Promise<Subject> {
+  if (auth.actorType === "admin") return { subjectType: "admin", subjectId: await fingerprint(await loadKeyRing(env.ENCRYPTION_KEY), env.ADMIN_TOKEN) };
+  if (auth.actorType === "api-token" || auth.actorType === "identity") return { subjectType: auth.actorType, subjectId: credentialId };
+  throw new Error(`a ${auth.actorType} credential cannot sign in to the console`);
+}
+
+/** The caller the subject stands for while its credential is still valid, else null. */
+async function resolveSubject(env: Env, db: Db, subject: Subject, background: Background): Promise<AuthContext | null> {
+  switch (subject.subjectType) {
+    case "admin": {
+      const ring = await loadKeyRing(env.ENCRYPTION_KEY);
+      const keyId = subject.subjectId.split(":")[0]!;
+      if (!ring.fingerprintKeys.has(keyId)) return null;
+      return (await timingSafeEqualStrings(subject.subjectId, await fingerprint(ring, env.ADMIN_TOKEN, keyId))) ? ADMIN : null;
+    }
+    case "api-token":
+      return resolveApiTokenById(db, subject.subjectId, background);
+    case "identity":
+      return resolveAccessTokenById(db, subject.subjectId, background);
+  }
+}
+
+export async function createSession(env: Env, db: Db, credential: Credential, now = Date.now()): Promise<SessionRow> {
+  const at = new Date(now).toISOString();
+  const row: SessionRow = {
+    id: randomToken("cs"),
+    ...(await subjectOf(env, credential)),
+    csrfToken: randomToken("csrf"),
+    createdAt: at,
+    lastSeenAt: at,
+    expiresAt: new Date(now + SESSION_MAX_AGE_MS).toISOString(),
+    revokedAt: null,
+  };
+  await db.insert(consoleSessions).values(row);
+  return row;
+}
+
+export const findSession = (db: Db, id: string) => db.select().from(consoleSessions).where(eq(consoleSessions.id, id)).get();
+
+export const deleteSession = (db: Db, id: string) => db.delete(consoleSessions).where(eq(consoleSessions.id, id)).run();
+
+export type OpenedSession = { state: "active"; auth: AuthContext; csrf: string } | { state: "expired" | "revoked" };
+
+/**
+ * The session behind a cookie, checked for this request: its row, its expiry and its credential. An expired row is
+ * deleted at once; a session whose credential was revoked or expired is revoked. Records activity once a minute.
+ */
+export async function openSession(env: Env, db: Db, id: string, background: Background, now = Date.now()): Promise<OpenedSession> {
+  const row = await findSession(db, id);
+  if (!row) return { state: "expired" };
+  const state = sessionState(row, now);
+  if (state === "expired") await deleteSession(db, id);
+  if (state !== "active") return { state };
+  const auth = await resolveSubject(env, db, row, background);
+  if (!auth) {
+    await db.update(consoleSessions).set({ revokedAt: new Date(now).toISOString() }).where(eq(consoleSessions.id, id)).run();
+    return { state: "revoked" };
+  }
+  if (needsTouch(row, now)) await db.update(consoleSessions).set({ lastSeenAt: new Date(now).toISOString() }).where(eq(consoleSessions.id, id)).run();
+  return { state: "active", auth, csrf: row.csrfToken };
+}
+
+/** "Sign out everywhere": every session still open is revoked at once. Returns how many were. */
+export async function revokeAllSessions(db: Db, now = Date.now()): Promise<number> {
+  const result = await db.update(consoleSessions).set({ revokedAt: new Date(now).toISOString() }).where(isNull(consoleSessions.revokedAt)).run();
+  return result.meta.changes;
+}
+
+/** Deletes up to `limit` ended sessions (revoked, past their absolute expiry, or idle too long). Returns how many. */
+export async function pruneEndedSessions(db: Db, now = Date.now(), limit = SESSION_PRUNE_BATCH): Promise<number> {
+  const ended = or(
+    isNotNull(consoleSessions.revokedAt),
+    lte(consoleSessions.expiresAt, new Date(now).toISOString()),
+    lte(consoleSessions.lastSeenAt, new Date(now - SESSION_IDLE_TIMEOUT_MS).toISOString()),
+  );
+  const batch = db.select({ id: consoleSessions.id }).from(consoleSessions).where(ended).limit(limit);
+  const result = await db.delete(consoleSessions).where(inArray(consoleSessions.id, batch)).run();
+  return result.meta.changes;
+}
+
+/** The audit entry for "sign out everywhere", recorded the same way by the API and the console. */
+export const allSessionsRevokedAudit = (revokedSessions: number): AuditEntry => ({
+  action: "console-session.revoke-all",
+  projectId: null,
+  targetType: "console-session",
+  targetId: null,
+  metadata: { revokedSessions },
+});
