@@ -33,7 +33,8 @@ function client(overrides: Partial<QoveryClientOptions> = {}): QoveryClient {
   return createQoveryClient({
     baseUrl: SIM_BASE_URL,
     token: sim.token,
-    timeoutMs: 150,
+    // Under the simulator's 1 s hold, so held answers time out; wide enough that a loaded machine does not.
+    timeoutMs: 600,
     onCall: (call) => calls.push(call),
     // random 0.5 puts the jitter at its midpoint, so backoff delays are exactly 500, 1000, 2000 ms
     retry: { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 },
@@ -264,7 +265,7 @@ describe("faults, one row each", () => {
     const error = await rejection(client({ retry: { maxAttempts: 2, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 } }).listOrganizations());
     expect(error).toBeInstanceOf(QoveryTimeoutError);
     expect(error.kind).toBe("qovery_timeout");
-    expect(error.message).toBe("Qovery did not answer within 150 ms (GET /organization)");
+    expect(error.message).toBe("Qovery did not answer within 600 ms (GET /organization)");
     expect(reported()).toEqual(["GET /organization timeout #1", "GET /organization timeout #2"]);
   });
 
