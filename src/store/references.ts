@@ -41,7 +41,10 @@ export interface SecretAddress extends SecretLocation {
   key: string;
 }
 
-/** `too-large` and `over-budget` name the secret itself: its expansion would pass MAX_EXPANDED_VALUE_BYTES or MAX_EXPANSION_BYTES_PER_READ. */
+/**
+ * `too-large` and `over-budget` name the secret itself: its expansion would pass MAX_EXPANDED_VALUE_BYTES, or come after
+ * the read has spent MAX_EXPANSION_BYTES_PER_READ.
+ */
 export type UnresolvedReason = "missing" | "cycle" | "depth" | "too-large" | "over-budget";
 
 export interface UnresolvedReference {

@@ -137,7 +137,12 @@ describe("expansion budget", () => {
 
   it(`expands a value of up to ${LIMIT} bytes and leaves a larger one as stored, reported with its own key`, () => {
     // PAD is stored at the limit less 10 bytes; each value adds 9, 10 or 11 bytes to it.
-    const values = { "dev:/:PAD": "p".repeat(LIMIT - 10), "dev:/:UNDER": `\${PAD}${"x".repeat(9)}`, "dev:/:AT": `\${PAD}${"x".repeat(10)}`, "dev:/:OVER": `\${PAD}${"x".repeat(11)}` };
+    const values = {
+      "dev:/:PAD": "p".repeat(LIMIT - 10),
+      "dev:/:UNDER": `\${PAD}${"x".repeat(9)}`,
+      "dev:/:AT": `\${PAD}${"x".repeat(10)}`,
+      "dev:/:OVER": `\${PAD}${"x".repeat(11)}`,
+    };
     const expander = createExpander(source(values));
     expect(expander.expandSecret(at("UNDER"))).toEqual({ value: `${"p".repeat(LIMIT - 10)}${"x".repeat(9)}`, unresolved: [] });
     expect(expander.expandSecret(at("AT")).value).toHaveLength(LIMIT);
@@ -154,7 +159,13 @@ describe("expansion budget", () => {
   });
 
   it("treats a value containing one that is too large as too large, and leaves its neighbours alone", () => {
-    const values = { "dev:/:BIG": "b".repeat(LIMIT / 2 + 1), "dev:/:TWICE": "${BIG}${BIG}", "dev:/:OUTER": "x ${TWICE} ${SMALL}", "dev:/:SMALL": "s", "dev:/:NEXT": "${SMALL}!" };
+    const values = {
+      "dev:/:BIG": "b".repeat(LIMIT / 2 + 1),
+      "dev:/:TWICE": "${BIG}${BIG}",
+      "dev:/:OUTER": "x ${TWICE} ${SMALL}",
+      "dev:/:SMALL": "s",
+      "dev:/:NEXT": "${SMALL}!",
+    };
     const expander = createExpander(source(values));
     expect(expander.expandSecret(at("OUTER"))).toEqual({ value: "x ${TWICE} ${SMALL}", unresolved: [{ reference: "${OUTER}", reason: "too-large" }] });
     expect(expander.expandSecret(at("NEXT"))).toEqual({ value: "s!", unresolved: [] });
@@ -173,15 +184,24 @@ describe("expansion budget", () => {
     const full = MAX_EXPANSION_BYTES_PER_READ / LIMIT; // values of LIMIT bytes that fill the budget
     for (const [probeBytes, fits] of [[1, true], [2, true], [3, false]] as const) {
       // LIMIT-byte values up to the budget less 2 bytes, then a probe taking the total to the budget - 1, at it, or past it.
-      const values = { ...fillers(full - 1, LIMIT), ...fillers(1, LIMIT - 2, "G"), "dev:/:P": "p".repeat(probeBytes), "dev:/:PROBE": "${P}", "dev:/:AFTER": "${SMALL}", "dev:/:SMALL": "s" };
+      const values = {
+        ...fillers(full - 1, LIMIT),
+        ...fillers(1, LIMIT - 2, "G"),
+        "dev:/:P": "p".repeat(probeBytes),
+        "dev:/:PROBE": "${P}",
+        "dev:/:AFTER": "${SMALL}",
+        "dev:/:SMALL": "s",
+      };
       const expander = createExpander(source(values));
       expect(expandFillers(expander, full - 1).every((r) => r.unresolved.length === 0 && r.value.length === LIMIT)).toBe(true);
       expect(expander.expandSecret(at("G0")).unresolved).toEqual([]);
       const probe = expander.expandSecret(at("PROBE"));
-      expect(probe).toEqual(fits ? { value: "p".repeat(probeBytes), unresolved: [] } : { value: "${P}", unresolved: [{ reference: "${PROBE}", reason: "over-budget" }] });
+      const notExpanded = { value: "${P}", unresolved: [{ reference: "${PROBE}", reason: "over-budget" }] };
+      expect(probe).toEqual(fits ? { value: "p".repeat(probeBytes), unresolved: [] } : notExpanded);
       // One more byte fits only below the budget, and spending stops at the first value that does not fit.
       const after = expander.expandSecret(at("AFTER"));
-      expect(after).toEqual(probeBytes === 1 ? { value: "s", unresolved: [] } : { value: "${SMALL}", unresolved: [{ reference: "${AFTER}", reason: "over-budget" }] });
+      const afterNotExpanded = { value: "${SMALL}", unresolved: [{ reference: "${AFTER}", reason: "over-budget" }] };
+      expect(after).toEqual(probeBytes === 1 ? { value: "s", unresolved: [] } : afterNotExpanded);
       // Values without references are returned as stored whatever the budget.
       expect(expander.expandSecret(at("SMALL"))).toEqual({ value: "s", unresolved: [] });
     }
