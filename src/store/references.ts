@@ -215,7 +215,8 @@ export function createExpander(source: ReferenceSource): Expander {
         }
         replacements.set(token, inner.value);
         replacementBytes = inner.bytes;
-        unresolved.push(...inner.unresolved);
+        // Not spread into push: a list can hold tens of thousands of references, more than a call takes arguments.
+        for (const reference of inner.unresolved) unresolved.push(reference);
       }
       bytes += occurrences * (replacementBytes - 1);
       if (bytes > MAX_EXPANDED_VALUE_BYTES) {
