@@ -149,6 +149,29 @@ export class ProjectTree {
     );
   }
 
+  /** `folder` and every folder whose imports lead to it, nested ones included. */
+  importersOf(folder: FolderRow): FolderRow[] {
+    const importedBy = new Map<string, FolderRow[]>();
+    for (const [folderId, rows] of this.importsByFolder) {
+      for (const row of rows) {
+        const source = this.importSource(row);
+        if (!source) continue;
+        const importers = importedBy.get(source.id) ?? [];
+        importers.push(this.folderById(folderId)!);
+        importedBy.set(source.id, importers);
+      }
+    }
+    const found = new Map([[folder.id, folder]]);
+    for (const pending = [folder]; pending.length; ) {
+      for (const importer of importedBy.get(pending.pop()!.id) ?? []) {
+        if (found.has(importer.id)) continue;
+        found.set(importer.id, importer);
+        pending.push(importer);
+      }
+    }
+    return [...found.values()];
+  }
+
   /** The same project with `row` added, or in place of the import with its id: for checking a change before making it. */
   withImport(row: SecretImportRow): ProjectTree {
     return new ProjectTree(this.projectId, this.envRows, this.folderRows, [...this.importRows.filter((r) => r.id !== row.id), row]);

@@ -52,7 +52,7 @@ function checkedSource(tree: ProjectTree, destination: FolderRow, source: Import
  */
 function checkReach(tree: ProjectTree, destination: FolderRow, row: SecretImportRow): void {
   const after = tree.withImport(row);
-  for (const folder of after.allFolders()) if (after.importsReach(folder, destination)) after.importReach(folder.id);
+  for (const folder of after.importersOf(destination)) after.importReach(folder.id);
 }
 
 /** Positions rewritten 1..n in the given order, as statements for the rows whose position changed. */

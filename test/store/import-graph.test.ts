@@ -73,6 +73,11 @@ describe("import reach", () => {
     expect(reach.folders.map((f) => f.name)).toEqual(Array.from({ length: MAX_IMPORT_DEPTH }, (_, i) => `C${i + 1}`));
   });
 
+  it("finds a folder's importers, nested ones included, and no one else", () => {
+    const t = tree([["A", "B"], ["C", "B"], ["B", "S"], ["D", "A"], ["S", "T"], ["E", "T"]], ["LONE"]);
+    expect(t.importersOf(t.folderById("id-S")!).map((f) => f.name).sort()).toEqual(["A", "B", "C", "D", "S"]);
+  });
+
   it("checks a change on a copy: withImport leaves the tree itself alone", () => {
     const before = tree(star(1), ["NEW"]);
     const row = { ...before.importsOf("id-root")[0]!, id: "import-new", importPath: "/NEW", position: 2 };
