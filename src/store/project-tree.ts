@@ -5,7 +5,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { environments, folders, secretImports } from "../db/schema";
-import { notFound } from "../lib/errors";
+import { badRequest, notFound } from "../lib/errors";
 import { isWithin, ROOT_PATH } from "./paths";
 
 export type EnvironmentRow = typeof environments.$inferSelect;
@@ -14,6 +14,24 @@ export type SecretImportRow = typeof secretImports.$inferSelect;
 
 /** Infisical follows nested imports at most this deep. */
 export const MAX_IMPORT_DEPTH = 10;
+
+/** Imports one folder may have (Infisical sets no limit); creating one more is refused. */
+export const MAX_IMPORTS_PER_FOLDER = 20;
+
+/**
+ * Folders one read may reach through imports, nested ones included, each counted once: what a read loads and merges
+ * grows with it. A read that would reach more is refused whole, never cut short: a partial source would make a sync
+ * delete the keys of the folders left out.
+ */
+export const MAX_IMPORTED_FOLDERS_PER_READ = 100;
+
+/** The folders a read of one folder reaches through imports. */
+export interface ImportReach {
+  /** the folders reached, the read folder excluded, nearest first */
+  folders: FolderRow[];
+  /** import hops from the read folder to each folder (itself included, at 0) along the shortest path */
+  hops: Map<string, number>;
+}
 
 const environmentNotFound = (slug: string, projectId: string) => notFound(`Environment with slug '${slug}' in project with ID '${projectId}' not found`);
 
@@ -29,9 +47,9 @@ export class ProjectTree {
 
   constructor(
     readonly projectId: string,
-    envRows: EnvironmentRow[],
-    folderRows: FolderRow[],
-    importRows: SecretImportRow[],
+    private readonly envRows: EnvironmentRow[],
+    private readonly folderRows: FolderRow[],
+    private readonly importRows: SecretImportRow[],
   ) {
     for (const env of envRows) {
       this.envsBySlug.set(env.slug, env);
@@ -100,20 +118,63 @@ export class ProjectTree {
     return this.folderAt(row.importEnvironmentId, row.importPath);
   }
 
-  /** Every folder whose secrets reach `folderId` through (nested) imports, the folder itself excluded. */
-  importClosure(folderId: string): FolderRow[] {
-    const found = new Map<string, FolderRow>();
-    const visit = (id: string, depth: number) => {
-      if (depth >= MAX_IMPORT_DEPTH) return;
+  /**
+   * Every folder whose secrets reach `folderId` through (nested) imports, breadth first, so each is followed from
+   * where it is nearest: a folder's imports are followed when it lies fewer than MAX_IMPORT_DEPTH hops away. Refused
+   * when more than MAX_IMPORTED_FOLDERS_PER_READ folders are reached.
+   */
+  importReach(folderId: string): ImportReach {
+    const hops = new Map([[folderId, 0]]);
+    const folders: FolderRow[] = [];
+    for (let next = -1; next < folders.length; next++) {
+      const id = next < 0 ? folderId : folders[next]!.id;
+      const depth = hops.get(id)!;
+      if (depth >= MAX_IMPORT_DEPTH) continue;
       for (const row of this.importsOf(id)) {
         const source = this.importSource(row);
-        if (!source || source.id === folderId || found.has(source.id)) continue;
-        found.set(source.id, source);
-        visit(source.id, depth + 1);
+        if (!source || hops.has(source.id)) continue;
+        if (folders.length === MAX_IMPORTED_FOLDERS_PER_READ) throw this.tooManyImportedFolders(folderId);
+        hops.set(source.id, depth + 1);
+        folders.push(source);
       }
-    };
-    visit(folderId, 0);
+    }
+    return { folders, hops };
+  }
+
+  private tooManyImportedFolders(folderId: string) {
+    const folder = this.folderById(folderId)!;
+    return badRequest(
+      `Folder '${folder.path}' in environment '${this.environmentOf(folder).slug}' reaches more than ${MAX_IMPORTED_FOLDERS_PER_READ} folders ` +
+        "through its secret imports (the limit for one read); remove some of its imports or theirs",
+    );
+  }
+
+  /** `folder` and every folder whose imports lead to it, nested ones included. */
+  importersOf(folder: FolderRow): FolderRow[] {
+    const importedBy = new Map<string, FolderRow[]>();
+    for (const [folderId, rows] of this.importsByFolder) {
+      for (const row of rows) {
+        const source = this.importSource(row);
+        if (!source) continue;
+        const importers = importedBy.get(source.id) ?? [];
+        importers.push(this.folderById(folderId)!);
+        importedBy.set(source.id, importers);
+      }
+    }
+    const found = new Map([[folder.id, folder]]);
+    for (const pending = [folder]; pending.length; ) {
+      for (const importer of importedBy.get(pending.pop()!.id) ?? []) {
+        if (found.has(importer.id)) continue;
+        found.set(importer.id, importer);
+        pending.push(importer);
+      }
+    }
     return [...found.values()];
+  }
+
+  /** The same project with `row` added, or in place of the import with its id: for checking a change before making it. */
+  withImport(row: SecretImportRow): ProjectTree {
+    return new ProjectTree(this.projectId, this.envRows, this.folderRows, [...this.importRows.filter((r) => r.id !== row.id), row]);
   }
 
   /** True when `to` is reachable from `from` by following imports; `skipImportId` ignores one edge (an import being edited). */
@@ -136,6 +197,7 @@ export class ProjectTree {
 }
 
 const pathKey = (environmentId: string, path: string) => `${environmentId}\u0000${path}`;
+
 
 export async function loadProjectTree(db: Db, projectId: string): Promise<ProjectTree> {
   const [envRows, folderRows, importRows] = await db.batch([

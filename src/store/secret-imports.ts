@@ -12,7 +12,7 @@ import { badRequest, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
 import { commitChanges, type ChangeAction } from "./change-events";
 import type { StoreContext } from "./context";
-import { loadProjectTree, type EnvironmentRow, type FolderRow, type ProjectTree, type SecretImportRow } from "./project-tree";
+import { loadProjectTree, MAX_IMPORTS_PER_FOLDER, type EnvironmentRow, type FolderRow, type ProjectTree, type SecretImportRow } from "./project-tree";
 
 export function publicSecretImport(row: SecretImportRow, importEnv: EnvironmentRow) {
   return {
@@ -45,6 +45,16 @@ function checkedSource(tree: ProjectTree, destination: FolderRow, source: Import
   return folder;
 }
 
+/**
+ * Refuses an import (new or changed) that would make some folder's reads reach more folders than one read may: the
+ * destination's own, or those of the folders importing it. Reads check it too (folders created or renamed later can
+ * complete an import path); this keeps an import change from breaking other folders' reads and syncs.
+ */
+function checkReach(tree: ProjectTree, destination: FolderRow, row: SecretImportRow): void {
+  const after = tree.withImport(row);
+  for (const folder of after.importersOf(destination)) after.importReach(folder.id);
+}
+
 /** Positions rewritten 1..n in the given order, as statements for the rows whose position changed. */
 function renumber(db: Db, ordered: SecretImportRow[], now: string): BatchItem<"sqlite">[] {
   return ordered.flatMap((row, i) =>
@@ -62,6 +72,7 @@ export async function createSecretImport(ctx: StoreContext, projectId: string, i
   const source = checkedSource(tree, destination, input.source);
   const existing = tree.importsOf(destination.id);
   if (existing.some((row) => tree.importSource(row)?.id === source.id)) throw badRequest("Secret import already exists");
+  if (existing.length >= MAX_IMPORTS_PER_FOLDER) throw badRequest(`A folder can have at most ${MAX_IMPORTS_PER_FOLDER} secret imports`);
   const now = nowIso();
   const row: SecretImportRow = {
     id: crypto.randomUUID(),
@@ -75,6 +86,7 @@ export async function createSecretImport(ctx: StoreContext, projectId: string, i
     createdAt: now,
     updatedAt: now,
   };
+  checkReach(tree, destination, row);
   await commitChanges(ctx, [ctx.db.insert(secretImports).values(row)], [importChange(tree, destination, "secret-import.create")]);
   return publicSecretImport(row, tree.environmentOf(source));
 }
@@ -135,6 +147,7 @@ export async function updateSecretImport(ctx: StoreContext, projectId: string, i
   const updated: SecretImportRow = { ...current, importEnvironmentId: source.environmentId, importPath: source.path, version: current.version + 1, updatedAt: now };
   const index = Math.min(Math.max(input.source.position ?? current.position, 1), others.length + 1) - 1;
   updated.position = index + 1;
+  checkReach(tree, destination, updated);
   // `updated` already holds its new position, so renumbering only touches the imports that shift around it.
   const ordered = [...others.slice(0, index), updated, ...others.slice(index)];
   await commitChanges(

@@ -10,22 +10,24 @@ import type { Db } from "../db/client";
 import { environments, folders, secrets } from "../db/schema";
 import type { KeyRing } from "../lib/crypto";
 import { notFound } from "../lib/errors";
-import { mergeByPrecedence } from "./import-precedence";
-import { loadProjectTree, MAX_IMPORT_DEPTH, type FolderRow, type ProjectTree } from "./project-tree";
+import { importMerger } from "./import-precedence";
+import { loadProjectTree, MAX_IMPORT_DEPTH, type FolderRow, type ImportReach, type ProjectTree } from "./project-tree";
 import { createExpander, MAX_REFERENCE_DEPTH, referencedAddresses, type Expander, type ExpansionResult, type UnresolvedReference } from "./references";
 import { importedSecret, listedSecret, secretMetadataOf, type ShownValue } from "./secret-shapes";
 import { decryptSecret, SecretSnapshot, type LoadedSecret } from "./secret-snapshot";
 
-/** A folder's own secrets and, below them in precedence, its imports' (nested imports included, cycle-safe). */
-function effectiveSecrets(snapshot: SecretSnapshot, folder: FolderRow, visited: ReadonlySet<string> = new Set([folder.id]), depth = 0): LoadedSecret[] {
-  const own = snapshot.secretsIn(folder.id);
-  if (depth >= MAX_IMPORT_DEPTH) return own;
-  const layers = snapshot.tree.importsOf(folder.id).map((row) => {
-    const source = snapshot.tree.importSource(row);
-    if (!source || visited.has(source.id)) return [];
-    return effectiveSecrets(snapshot, source, new Set([...visited, source.id]), depth + 1);
+/**
+ * For one read: each reached folder's own secrets and, below them in precedence, its imports' (nested, cycle-safe),
+ * each folder merged once. Imports are followed from folders fewer than MAX_IMPORT_DEPTH hops from the folder read.
+ */
+function effectiveSecrets(snapshot: SecretSnapshot, reach: ImportReach): (folder: FolderRow) => LoadedSecret[] {
+  const tree = snapshot.tree;
+  const resolve = importMerger<LoadedSecret>({
+    own: (folderId) => snapshot.secretsIn(folderId),
+    importsOf: (folderId) =>
+      reach.hops.get(folderId)! < MAX_IMPORT_DEPTH ? tree.importsOf(folderId).map((row) => tree.importSource(row)?.id) : [],
   });
-  return mergeByPrecedence(own, layers);
+  return (folder) => resolve(folder.id);
 }
 
 /**
@@ -61,9 +63,9 @@ export const locationKey = (environmentSlug: string, path: string) => `${environ
  * and every folder its values reference, transitively (a referenced key that does not exist yet counts too: creating
  * it changes the result).
  */
-function dependencies(snapshot: SecretSnapshot, folder: FolderRow, effective: LoadedSecret[]): string[] {
+function dependencies(snapshot: SecretSnapshot, folder: FolderRow, reach: ImportReach, effective: LoadedSecret[]): string[] {
   const tree = snapshot.tree;
-  const locations = new Set([folder, ...tree.importClosure(folder.id)].map((f) => locationKey(tree.environmentOf(f).slug, f.path)));
+  const locations = new Set([folder, ...reach.folders].map((f) => locationKey(tree.environmentOf(f).slug, f.path)));
   const followed = new Set<LoadedSecret>(effective);
   let frontier = effective;
   for (let hops = 0; frontier.length && hops <= MAX_REFERENCE_DEPTH; hops++) {
@@ -91,14 +93,15 @@ export async function readResolvedSecrets(
 ): Promise<{ folderId: string; secrets: ResolvedSecret[]; dependencies: string[] }> {
   const tree = await loadProjectTree(db, where.projectId);
   const folder = tree.requireFolder(where.environmentSlug, where.path);
-  const snapshot = await SecretSnapshot.load(db, keyRing, tree, { folders: [folder, ...tree.importClosure(folder.id)] });
-  const effective = effectiveSecrets(snapshot, folder);
+  const reach = tree.importReach(folder.id);
+  const snapshot = await SecretSnapshot.load(db, keyRing, tree, { folders: [folder, ...reach.folders] });
+  const effective = effectiveSecrets(snapshot, reach)(folder);
   await snapshot.decrypt(effective, { followReferences: true });
   const expander = createExpander(snapshot);
   const secrets = effective
     .map((secret) => ({ key: secret.key, ...expand(snapshot, expander, secret) }))
     .sort((a, b) => a.key.localeCompare(b.key));
-  return { folderId: folder.id, secrets, dependencies: dependencies(snapshot, folder, effective) };
+  return { folderId: folder.id, secrets, dependencies: dependencies(snapshot, folder, reach, effective) };
 }
 
 export interface ValueOptions {
@@ -125,10 +128,11 @@ async function prepareValues(snapshot: SecretSnapshot, options: ValueOptions, sh
 type ValueShower = Awaited<ReturnType<typeof prepareValues>>;
 
 /** Each import of a folder with the secrets it brings (the source folder's own secrets over its own imports). */
-function importLayers(snapshot: SecretSnapshot, folder: FolderRow) {
+function importLayers(snapshot: SecretSnapshot, folder: FolderRow, reach: ImportReach) {
+  const effective = effectiveSecrets(snapshot, reach);
   return snapshot.tree.importsOf(folder.id).map((row) => {
     const source = snapshot.tree.importSource(row);
-    return { row, source, secrets: source ? effectiveSecrets(snapshot, source) : [] };
+    return { row, source, secrets: source ? effective(source) : [] };
   });
 }
 
@@ -182,9 +186,10 @@ export async function listSecretsView(db: Db, keyRing: KeyRing, q: ListSecretsQu
   const tree = await loadProjectTree(db, q.projectId);
   const folder = requireListedFolder(tree, q.environment, q.secretPath);
   const ownFolders = (q.recursive ? tree.subtree(folder) : [folder]).sort((a, b) => a.path.localeCompare(b.path));
-  const snapshot = await SecretSnapshot.load(db, keyRing, tree, { folders: [...ownFolders, ...(q.includeImports ? tree.importClosure(folder.id) : [])] });
+  const reach = q.includeImports ? tree.importReach(folder.id) : null;
+  const snapshot = await SecretSnapshot.load(db, keyRing, tree, { folders: [...ownFolders, ...(reach?.folders ?? [])] });
   const own = q.tagSlugs.length ? [] : ownFolders.flatMap((f) => snapshot.secretsIn(f.id)).filter((s) => matchesMetadata(s, q.metadataFilter));
-  const layers = q.includeImports ? importLayers(snapshot, folder) : [];
+  const layers = reach ? importLayers(snapshot, folder, reach) : [];
   const imported = layers.flatMap((layer) => layer.secrets);
   const show = await prepareValues(snapshot, q, q.expandReferences ? { raw: [], expanded: [...own, ...imported] } : { raw: own, expanded: imported });
   return {
@@ -200,8 +205,9 @@ const importEntryWithoutInfo = ({ environmentInfo: _info, ...entry }: ReturnType
 export async function importedSecretsView(db: Db, keyRing: KeyRing, where: ReadLocation) {
   const tree = await loadProjectTree(db, where.projectId);
   const folder = tree.requireFolder(where.environmentSlug, where.path);
-  const snapshot = await SecretSnapshot.load(db, keyRing, tree, { folders: tree.importClosure(folder.id) });
-  const layers = importLayers(snapshot, folder);
+  const reach = tree.importReach(folder.id);
+  const snapshot = await SecretSnapshot.load(db, keyRing, tree, { folders: reach.folders });
+  const layers = importLayers(snapshot, folder, reach);
   const show = await prepareValues(snapshot, { expandReferences: true, viewValue: true }, { raw: [], expanded: layers.flatMap((layer) => layer.secrets) });
   return layers.map((layer) => importEntry(snapshot, layer, show));
 }
@@ -221,8 +227,9 @@ export async function getSecretView(db: Db, keyRing: KeyRing, q: GetSecretQuery)
   const folder = tree.requireFolder(q.environment, q.secretPath, "GetSecretByName");
   const own = { environment: q.environment, secretPath: folder.path, key: q.key };
   // Without imports only the one secret is read; the import fallback needs the imported folders whole.
-  const snapshot = await SecretSnapshot.load(db, keyRing, tree, q.includeImports ? { folders: [folder, ...tree.importClosure(folder.id)] } : { secrets: [own] });
-  const found = q.includeImports ? effectiveSecrets(snapshot, folder).find((s) => s.key === q.key) : snapshot.find(own);
+  const reach = q.includeImports ? tree.importReach(folder.id) : null;
+  const snapshot = await SecretSnapshot.load(db, keyRing, tree, reach ? { folders: [folder, ...reach.folders] } : { secrets: [own] });
+  const found = reach ? effectiveSecrets(snapshot, reach)(folder).find((s) => s.key === q.key) : snapshot.find(own);
   if (!found) throw notFound(`Secret with name '${q.key}' not found`, "GetSecretByName");
   if (q.version !== undefined && q.version !== found.row.version) {
     throw notFound(`Secret with name '${q.key}' has no version ${q.version}: only the current version (${found.row.version}) is kept`, "GetSecretByName");

@@ -30,6 +30,12 @@ export interface StoredSecret extends LoadedSecret {
 const FOLDER_IDS_PER_QUERY = 90;
 /** each (folder, key) pair binds two parameters */
 const ADDRESSES_PER_QUERY = 45;
+/**
+ * Statements one round of reference following may spend on single secrets; a round wanting more loads their folders
+ * whole instead. A value can reference thousands of distinct secrets, and D1 allows a Worker 1,000 queries per
+ * invocation (50 on the free plan): a round costs at most this many statements, or one per FOLDER_IDS_PER_QUERY folders.
+ */
+const SINGLE_SECRET_QUERIES_PER_ROUND = 4;
 
 export interface DecryptOptions {
   /** also decrypt what the values reference, transitively, as far as expansion can reach */
@@ -61,22 +67,32 @@ export class SecretSnapshot implements ReferenceSource {
 
   static async load(db: Db, keyRing: KeyRing, tree: ProjectTree, scope: SnapshotScope): Promise<SecretSnapshot> {
     const snapshot = new SecretSnapshot(db, keyRing, tree);
-    const ids = [...new Set((scope.folders ?? []).map((f) => f.id))];
-    const rows = await selectSecretsInChunks(db, ids, FOLDER_IDS_PER_QUERY, (part) => inArray(secrets.folderId, part));
-    for (const id of ids) snapshot.byFolder.set(id, []);
-    for (const row of rows) snapshot.byFolder.get(row.folderId)!.push(snapshot.remember(row));
-    for (const list of snapshot.byFolder.values()) list.sort((a, b) => a.key.localeCompare(b.key));
+    await snapshot.loadFolders((scope.folders ?? []).map((f) => f.id));
     await snapshot.loadSecrets(scope.secrets ?? []);
     return snapshot;
   }
 
+  /** A secret already loaded keeps its identity. */
   private remember(row: SecretRow): LoadedSecret {
-    const secret = { row, key: row.key, location: locationOf(this.tree, this.tree.folderById(row.folderId)!) };
-    this.byAddress.set(addressKey({ ...secret.location, key: secret.key }), secret);
+    const location = locationOf(this.tree, this.tree.folderById(row.folderId)!);
+    const id = addressKey({ ...location, key: row.key });
+    const known = this.byAddress.get(id);
+    if (known) return known;
+    const secret = { row, key: row.key, location };
+    this.byAddress.set(id, secret);
     return secret;
   }
 
-  /** Fetches the secrets at `addresses` that are neither in a whole folder nor asked for before. */
+  /** Fetches the folders not loaded whole yet. */
+  private async loadFolders(folderIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(folderIds)].filter((id) => !this.byFolder.has(id));
+    const rows = await selectSecretsInChunks(this.db, ids, FOLDER_IDS_PER_QUERY, (part) => inArray(secrets.folderId, part));
+    for (const id of ids) this.byFolder.set(id, []);
+    for (const row of rows) this.byFolder.get(row.folderId)!.push(this.remember(row));
+    for (const id of ids) this.byFolder.get(id)!.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  /** Fetches the secrets at `addresses` that are neither in a whole folder nor asked for before (see SINGLE_SECRET_QUERIES_PER_ROUND). */
   private async loadSecrets(addresses: readonly SecretAddress[]): Promise<void> {
     const wanted = new Map<string, { folderId: string; key: string }>();
     for (const address of addresses) {
@@ -86,6 +102,7 @@ export class SecretSnapshot implements ReferenceSource {
       this.requested.add(id);
       wanted.set(id, { folderId: folder.id, key: address.key });
     }
+    if (wanted.size > ADDRESSES_PER_QUERY * SINGLE_SECRET_QUERIES_PER_ROUND) return this.loadFolders([...wanted.values()].map((a) => a.folderId));
     const rows = await selectSecretsInChunks(this.db, [...wanted.values()], ADDRESSES_PER_QUERY, (part) =>
       or(...part.map((a) => and(eq(secrets.folderId, a.folderId), eq(secrets.key, a.key))))!,
     );

@@ -4,6 +4,7 @@
  * re-plans from the same facts and resumes instead of repeating itself.
  */
 import type { QoveryVariableScope } from "../qovery/types";
+import { MAX_EXPANDED_VALUE_BYTES, MAX_EXPANSION_BYTES_PER_READ } from "../store/references";
 import { matchesKeySchema, qoveryKeyProblem } from "./key-schema";
 import type { DesiredSecret, DestinationRow, DestinationTarget, LedgerEntry, Plan, PlanAction } from "./types";
 
@@ -39,6 +40,8 @@ const UNRESOLVED_WHY: Record<DesiredSecret["unresolved"][number]["reason"], stri
   missing: "points to a secret that does not exist",
   cycle: "is part of a reference cycle",
   depth: "is nested deeper than references may go",
+  "too-large": `expands beyond the ${MAX_EXPANDED_VALUE_BYTES / 1024} KiB limit for an expanded value (${MAX_EXPANDED_VALUE_BYTES} bytes of UTF-8)`,
+  "over-budget": `was not expanded: reading the source used up the ${MAX_EXPANSION_BYTES_PER_READ / 1024 / 1024} MiB expansion limit of one read`,
 };
 
 /** Rows the sync may write or delete: its own kind, defined at its own scope, plain values (no alias, override, file). */

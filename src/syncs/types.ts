@@ -1,5 +1,6 @@
 /** Shared vocabulary of the sync engine: configuration, plan actions and run outcomes. */
 import type { QoveryVariableKind, QoveryVariableScope } from "../qovery/types";
+import type { UnresolvedReference } from "../store/references";
 
 export type SyncStatus = "pending" | "running" | "succeeded" | "failed";
 export type RunKind = "sync" | "remove";
@@ -38,8 +39,8 @@ export interface DesiredSecret {
   value: string;
   /** keyed fingerprint of (destinationKey, value); compared with the ledger to skip unchanged secrets */
   fingerprint: string;
-  /** references that could not be expanded: the key is held back (never written nor deleted) */
-  unresolved: { reference: string; reason: "missing" | "cycle" | "depth" }[];
+  /** references that could not be expanded, or the value itself when over an expansion limit: the key is held back */
+  unresolved: UnresolvedReference[];
 }
 
 /** A Qovery row as listed at the target (inherited rows included; the plan filters them). */

@@ -12,6 +12,7 @@ import { itemsPerStatement, selectInChunks } from "../db/chunks";
 import { createDb, type Db } from "../db/client";
 import { environments, secretSyncs } from "../db/schema";
 import { loadKeyRing, type KeyRing } from "../lib/crypto";
+import { ApiError } from "../lib/errors";
 import type { JobQueue } from "../queue/messages";
 import type { ChangeEvent } from "../store/change-events";
 import { locationKey, readResolvedSecrets } from "../store/secret-reader";
@@ -78,11 +79,20 @@ export async function triggerSyncsForChanges(deps: TriggerDeps, projectId: strin
   return requests;
 }
 
-/** What the last run recorded; a sync that never ran reads its source once (and the run will record it). */
+/**
+ * What the last run recorded; a sync that never ran reads its source once (and the run will record it). A source the
+ * reader refuses (say, imports reaching too many folders) depends on its own folder only: the change that triggered
+ * matching must not fail because of it, and the sync's next run reports the problem.
+ */
 async function sourceDependencies(deps: TriggerDeps, sync: SyncRow, environmentSlug: string): Promise<string[]> {
   const own = locationKey(environmentSlug, sync.secretPath);
   if (sync.sourceDependenciesJson) return [own, ...(JSON.parse(sync.sourceDependenciesJson) as string[])];
   if (!sync.folderId) return [own];
-  const read = await readResolvedSecrets(deps.db, await deps.keyRing(), { projectId: sync.projectId, environmentSlug, path: sync.secretPath });
-  return read.dependencies;
+  try {
+    const read = await readResolvedSecrets(deps.db, await deps.keyRing(), { projectId: sync.projectId, environmentSlug, path: sync.secretPath });
+    return read.dependencies;
+  } catch (error) {
+    if (error instanceof ApiError) return [own];
+    throw error;
+  }
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   createExpander,
+  MAX_EXPANDED_VALUE_BYTES,
+  MAX_EXPANSION_BYTES_PER_READ,
   MAX_REFERENCE_DEPTH,
   parseReference,
   referencedAddresses,
@@ -109,16 +111,14 @@ describe("reference expansion", () => {
     expect(result.value.endsWith(`${MAX_REFERENCE_DEPTH}>\${K${MAX_REFERENCE_DEPTH + 1}}`)).toBe(true);
   });
 
-  it("memoises shared references but never reuses a resolution that needs more depth than is left", () => {
-    const values = chain(MAX_REFERENCE_DEPTH);
-    const src = source(values);
+  it("reads each stored value once per expander, however often it is expanded or referenced", () => {
+    const src = source(chain(MAX_REFERENCE_DEPTH));
     const expander = createExpander(src);
     // K5 resolves in 5 hops from itself and is cached; from K0 it sits 5 hops down, which still fits.
     expect(expander.expandSecret({ environment: "dev", secretPath: "/", key: "K5" }).unresolved).toEqual([]);
     expect(expander.expandSecret({ environment: "dev", secretPath: "/", key: "K0" }).unresolved).toEqual([]);
-    const readsAfterTwo = src.reads;
     expander.expandSecret({ environment: "dev", secretPath: "/", key: "K0" });
-    expect(src.reads - readsAfterTwo).toBe(1);
+    expect(src.reads).toBe(MAX_REFERENCE_DEPTH + 1);
   });
 
   it("gives the same answers with or without memoised state", () => {
@@ -128,6 +128,116 @@ describe("reference expansion", () => {
       const address = { environment: "dev", secretPath: "/", key };
       expect(shared.expandSecret(address)).toEqual(createExpander(source(values)).expandSecret(address));
     }
+  });
+});
+
+describe("expansion budget", () => {
+  const at = (key: string) => ({ environment: "dev", secretPath: "/", key });
+  const LIMIT = MAX_EXPANDED_VALUE_BYTES;
+
+  it(`expands a value of up to ${LIMIT} bytes and leaves a larger one as stored, reported with its own key`, () => {
+    // PAD is stored at the limit less 10 bytes; each value adds 9, 10 or 11 bytes to it.
+    const values = {
+      "dev:/:PAD": "p".repeat(LIMIT - 10),
+      "dev:/:UNDER": `\${PAD}${"x".repeat(9)}`,
+      "dev:/:AT": `\${PAD}${"x".repeat(10)}`,
+      "dev:/:OVER": `\${PAD}${"x".repeat(11)}`,
+    };
+    const expander = createExpander(source(values));
+    expect(expander.expandSecret(at("UNDER"))).toEqual({ value: `${"p".repeat(LIMIT - 10)}${"x".repeat(9)}`, unresolved: [] });
+    expect(expander.expandSecret(at("AT")).value).toHaveLength(LIMIT);
+    expect(expander.expandSecret(at("AT")).unresolved).toEqual([]);
+    expect(expander.expandSecret(at("OVER"))).toEqual({ value: `\${PAD}${"x".repeat(11)}`, unresolved: [{ reference: "${OVER}", reason: "too-large" }] });
+  });
+
+  it("counts UTF-8 bytes and every occurrence of a reference", () => {
+    const quarter = "é".repeat(LIMIT / 8); // LIMIT / 4 bytes
+    const values = { "dev:/:Q": quarter, "dev:/:Q1": `${quarter}a`, "dev:/:AT": "${Q}${Q}${Q}${Q}", "dev:/:OVER": "${Q}${Q}${Q}${Q1}" };
+    const expander = createExpander(source(values));
+    expect(expander.expandSecret(at("AT"))).toEqual({ value: quarter.repeat(4), unresolved: [] });
+    expect(expander.expandSecret(at("OVER")).unresolved).toEqual([{ reference: "${OVER}", reason: "too-large" }]);
+  });
+
+  it("treats a value containing one that is too large as too large, and leaves its neighbours alone", () => {
+    const values = {
+      "dev:/:BIG": "b".repeat(LIMIT / 2 + 1),
+      "dev:/:TWICE": "${BIG}${BIG}",
+      "dev:/:OUTER": "x ${TWICE} ${SMALL}",
+      "dev:/:SMALL": "s",
+      "dev:/:NEXT": "${SMALL}!",
+    };
+    const expander = createExpander(source(values));
+    expect(expander.expandSecret(at("OUTER"))).toEqual({ value: "x ${TWICE} ${SMALL}", unresolved: [{ reference: "${OUTER}", reason: "too-large" }] });
+    expect(expander.expandSecret(at("NEXT"))).toEqual({ value: "s!", unresolved: [] });
+  });
+
+  /** `count` secrets F0… that each expand to a copy of CHUNK (`size` bytes), and the `dev:/:CHUNK<size>` they share. */
+  const fillers = (count: number, size: number, prefix = "F") => {
+    const values: Record<string, string> = { [`dev:/:CHUNK${size}`]: "c".repeat(size) };
+    for (let i = 0; i < count; i++) values[`dev:/:${prefix}${i}`] = `\${CHUNK${size}}`;
+    return values;
+  };
+  const expandFillers = (expander: ReturnType<typeof createExpander>, count: number, prefix = "F") =>
+    Array.from({ length: count }, (_, i) => expander.expandSecret(at(`${prefix}${i}`)));
+
+  it(`spends at most ${MAX_EXPANSION_BYTES_PER_READ} bytes per read: a value that would pass it is not expanded, nor anything after it`, () => {
+    const full = MAX_EXPANSION_BYTES_PER_READ / LIMIT; // values of LIMIT bytes that fill the budget
+    for (const [probeBytes, fits] of [[1, true], [2, true], [3, false]] as const) {
+      // LIMIT-byte values up to the budget less 2 bytes, then a probe taking the total to the budget - 1, at it, or past it.
+      const values = {
+        ...fillers(full - 1, LIMIT),
+        ...fillers(1, LIMIT - 2, "G"),
+        "dev:/:P": "p".repeat(probeBytes),
+        "dev:/:PROBE": "${P}",
+        "dev:/:AFTER": "${SMALL}",
+        "dev:/:SMALL": "s",
+      };
+      const expander = createExpander(source(values));
+      expect(expandFillers(expander, full - 1).every((r) => r.unresolved.length === 0 && r.value.length === LIMIT)).toBe(true);
+      expect(expander.expandSecret(at("G0")).unresolved).toEqual([]);
+      const probe = expander.expandSecret(at("PROBE"));
+      const notExpanded = { value: "${P}", unresolved: [{ reference: "${PROBE}", reason: "over-budget" }] };
+      expect(probe).toEqual(fits ? { value: "p".repeat(probeBytes), unresolved: [] } : notExpanded);
+      // One more byte fits only below the budget, and spending stops at the first value that does not fit.
+      const after = expander.expandSecret(at("AFTER"));
+      const afterNotExpanded = { value: "${SMALL}", unresolved: [{ reference: "${AFTER}", reason: "over-budget" }] };
+      expect(after).toEqual(probeBytes === 1 ? { value: "s", unresolved: [] } : afterNotExpanded);
+      // Values without references are returned as stored whatever the budget.
+      expect(expander.expandSecret(at("SMALL"))).toEqual({ value: "s", unresolved: [] });
+    }
+  });
+
+  it("charges a memoised value once: expanding it again costs nothing", () => {
+    const expander = createExpander(source(fillers(1, LIMIT)));
+    const times = 2 * (MAX_EXPANSION_BYTES_PER_READ / LIMIT);
+    const results = Array.from({ length: times }, () => expander.expandSecret(at("F0")));
+    expect(results.every((r) => r.unresolved.length === 0 && r.value.length === LIMIT)).toBe(true);
+  });
+
+  /** How many LIMIT-byte values still expand after `bomb` in the same read (a fresh read fits budget / LIMIT). */
+  const capacityLeftAfter = (bomb: Record<string, string>, root: string) => {
+    const full = MAX_EXPANSION_BYTES_PER_READ / LIMIT;
+    const expander = createExpander(source({ ...bomb, ...fillers(full, LIMIT) }));
+    const result = expander.expandSecret(at(root));
+    return { result, left: expandFillers(expander, full).filter((r) => r.unresolved.length === 0).length };
+  };
+
+  it("stops an exponential bomb early: 2^40 bytes described in 1 KiB cost the read about two values' worth", () => {
+    const levels = MAX_REFERENCE_DEPTH;
+    const bomb: Record<string, string> = { [`dev:/:L${levels}`]: "x" };
+    for (let i = 0; i < levels; i++) bomb[`dev:/:L${i}`] = `\${L${i + 1}}`.repeat(16);
+    const { result, left } = capacityLeftAfter(bomb, "L0");
+    expect(result).toEqual({ value: "${L1}".repeat(16), unresolved: [{ reference: "${L0}", reason: "too-large" }] });
+    expect(left).toBeGreaterThanOrEqual(MAX_EXPANSION_BYTES_PER_READ / LIMIT - 3);
+  });
+
+  it("stops a fan-out of distinct references early, even where cycles and the depth cap defeat memoisation", () => {
+    // 16 secrets each referencing all 16: every path is a new chain, so no resolution can be reused.
+    const names = Array.from({ length: 16 }, (_, i) => `N${i}`);
+    const bomb = Object.fromEntries(names.map((name) => [`dev:/:${name}`, `${name}:${names.map((n) => `\${${n}}`).join("")}`]));
+    const { result, left } = capacityLeftAfter(bomb, "N0");
+    expect(result.unresolved).toEqual([{ reference: "${N0}", reason: "too-large" }]);
+    expect(left).toBeGreaterThanOrEqual(MAX_EXPANSION_BYTES_PER_READ / LIMIT - 8);
   });
 });
 

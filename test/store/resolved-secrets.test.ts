@@ -1,12 +1,11 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
 import { createDb } from "../../src/db/client";
 import { loadKeyRing } from "../../src/lib/crypto";
 import { MAX_REFERENCE_DEPTH } from "../../src/store/references";
 import { readResolvedSecrets } from "../../src/store/secret-reader";
 import { api, createProject } from "../helpers/api";
+import { countedGet, countingD1 } from "../helpers/d1-counter";
 import { listSecrets, makeFolder, makeImport, putSecret, putSecrets } from "../helpers/store";
 
 const resolved = async (projectId: string, environmentSlug = "dev", path = "/") =>
@@ -122,24 +121,6 @@ describe("renaming rewrites references", () => {
   });
 });
 
-/** A D1 binding that counts the statements prepared through it (each query, batched or not, is one). */
-function countingD1(d1: D1Database) {
-  const counter = { statements: 0 };
-  const db = new Proxy(d1, {
-    get(target, property) {
-      if (property === "prepare") {
-        return (sql: string) => {
-          counter.statements++;
-          return target.prepare(sql);
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { db, counter };
-}
-
 async function seedProject(secretCount: number) {
   const p = await createProject();
   await makeFolder(p.id, "/", "shared", "prod");
@@ -151,17 +132,6 @@ async function seedProject(secretCount: number) {
   const entries = Object.entries(all);
   for (let i = 0; i < entries.length; i += 100) await putSecrets(p.id, Object.fromEntries(entries.slice(i, i + 100)));
   return p;
-}
-
-/** Serves one request through the app with a counting D1 binding. */
-async function countedGet(path: string, query: Record<string, string>) {
-  const { db, counter } = countingD1(env.DB);
-  const ctx = createExecutionContext();
-  const url = new URL(path, "https://sync.test");
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const res = await createApp().fetch(new Request(url, { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } }), { ...env, DB: db }, ctx);
-  await waitOnExecutionContext(ctx);
-  return { counter, body: (await res.json()) as any, status: res.status };
 }
 
 describe("no N+1", () => {
@@ -193,5 +163,21 @@ describe("no N+1", () => {
     // 1,000 + BASE (own, shadowing staging's) + IMPORTED
     expect(b.out.secrets).toHaveLength(1002);
     expect(b.counter.statements).toBe(a.counter.statements);
+  });
+
+  it("expands a value referencing 1,000 distinct secrets in as many D1 statements as one referencing 10", { timeout: 30_000 }, async () => {
+    const p = await createProject();
+    await makeFolder(p.id, "/", "many");
+    const keys = Array.from({ length: 1000 }, (_, i) => `K${String(i).padStart(4, "0")}`);
+    for (let i = 0; i < keys.length; i += 100) {
+      await putSecrets(p.id, Object.fromEntries(keys.slice(i, i + 100).map((k) => [k, k.toLowerCase()])), { secretPath: "/many" });
+    }
+    const referencing = (count: number) => keys.slice(0, count).map((k) => `\${dev.many.${k}}`).join(",");
+    await putSecrets(p.id, { TEN: referencing(10), ALL: referencing(1000) });
+    const get = (key: string) => countedGet(`/api/v3/secrets/raw/${key}`, { workspaceId: p.id, environment: "dev", expandSecretReferences: "true" });
+    const [ten, all] = [await get("TEN"), await get("ALL")];
+    expect(all.body.secret.secretValue).toBe(keys.map((k) => k.toLowerCase()).join(","));
+    expect(ten.body.secret.secretValue).toBe(keys.slice(0, 10).map((k) => k.toLowerCase()).join(","));
+    expect(all.counter.statements).toBe(ten.counter.statements);
   });
 });

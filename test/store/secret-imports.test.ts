@@ -1,6 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { loadKeyRing } from "../../src/lib/crypto";
+import { MAX_IMPORT_DEPTH } from "../../src/store/project-tree";
+import { readResolvedSecrets } from "../../src/store/secret-reader";
 import { api, createProject, createToken } from "../helpers/api";
+import { countedGet, countingD1 } from "../helpers/d1-counter";
 import { listSecrets, makeFolder, makeImport, putSecret, putSecrets } from "../helpers/store";
 
 const V1 = "/api/v1/secret-imports";
@@ -180,5 +185,62 @@ describe("secret imports: what a folder sees", () => {
       expect(res.body.secrets[0]).toMatchObject({ secretPath: "/", environment: "staging", environmentInfo: { slug: "staging", name: "Staging" } });
       expect(res.body.secrets[0].secrets.map((s: any) => s.secretKey)).toEqual(["MID", "DEEP"]);
     }
+  });
+});
+
+describe("secret imports: graphs", () => {
+  const dev = (path: string) => at("dev", path);
+  const readCounted = async (projectId: string, path: string) => {
+    const { db, counter } = countingD1(env.DB);
+    const read = await readResolvedSecrets(createDb(db), await loadKeyRing(env.ENCRYPTION_KEY), { projectId, environmentSlug: "dev", path });
+    return { statements: counter.statements, values: Object.fromEntries(read.secrets.map((s) => [s.key, s.value])) };
+  };
+
+  it("reads a lattice of diamond imports (1,024 import paths) with each folder once, in as many D1 statements as one import", { timeout: 60_000 }, async () => {
+    const p = await createProject();
+    const levels = MAX_IMPORT_DEPTH;
+    const names = Array.from({ length: levels }, (_, level) => [`l${level}a`, `l${level}b`]);
+    await Promise.all(["root", ...names.flat()].map((name) => makeFolder(p.id, "/", name)));
+    await Promise.all(names.flat().map((name) => putSecrets(p.id, { [`KEY_${name.toUpperCase()}`]: name, SHARED: name }, { secretPath: `/${name}` })));
+    // root imports level 0; each folder of a level imports both folders of the next.
+    const importers = [["root", names[0]!] as const, ...names.slice(0, -1).flatMap((pair, level) => pair.map((name) => [name, names[level + 1]!] as const))];
+    await Promise.all(
+      importers.map(async ([from, [a, b]]) => {
+        await makeImport(p.id, dev(`/${from}`), dev(`/${a}`));
+        await makeImport(p.id, dev(`/${from}`), dev(`/${b}`));
+      }),
+    );
+    const single = await createProject();
+    await makeFolder(single.id, "/", "root");
+    await makeFolder(single.id, "/", "only");
+    await putSecrets(single.id, { ONLY: "o" }, { secretPath: "/only" });
+    await makeImport(single.id, dev("/root"), dev("/only"));
+
+    const lattice = await readCounted(p.id, "/root");
+    // Every folder of the lattice brings its key; the bottom-most import of the first level wins SHARED.
+    expect(Object.keys(lattice.values).sort()).toEqual([...names.flat().map((name) => `KEY_${name.toUpperCase()}`), "SHARED"].sort());
+    expect(lattice.values.SHARED).toBe("l0b");
+    expect(lattice.statements).toBe((await readCounted(single.id, "/root")).statements);
+
+    const query = { environment: "dev", secretPath: "/root", include_imports: "true", expandSecretReferences: "true" };
+    const latticeList = await countedGet("/api/v4/secrets", { projectId: p.id, ...query });
+    const singleList = await countedGet("/api/v4/secrets", { projectId: single.id, ...query });
+    expect(latticeList.status).toBe(200);
+    expect(latticeList.body.imports.map((layer: any) => layer.secrets.length)).toEqual([2 * levels, 2 * levels]);
+    expect(latticeList.counter.statements).toBe(singleList.counter.statements);
+  });
+
+  it("follows each folder from where it is nearest: a long import path cannot hide what a short one brings", async () => {
+    // root → c1 → … → c9 → near reaches `near` at the depth cap; root also imports `near` directly, which imports `far`.
+    const p = await createProject();
+    const chain = Array.from({ length: MAX_IMPORT_DEPTH - 1 }, (_, i) => `c${i + 1}`);
+    await Promise.all(["root", ...chain, "near", "far"].map((name) => makeFolder(p.id, "/", name)));
+    await putSecrets(p.id, { FAR: "far" }, { secretPath: "/far" });
+    for (const [from, to] of [["root", "c1"], ...chain.map((c, i) => [c, chain[i + 1] ?? "near"]), ["root", "near"], ["near", "far"]]) {
+      await makeImport(p.id, dev(`/${from}`), dev(`/${to}`));
+    }
+    expect((await readCounted(p.id, "/root")).values).toEqual({ FAR: "far" });
+    const list = await listSecrets(p.id, { secretPath: "/root", include_imports: "true" });
+    expect(list.imports.map((layer: any) => layer.secrets.map((s: any) => s.secretKey))).toEqual([["FAR"], ["FAR"]]);
   });
 });

@@ -208,6 +208,21 @@ describe("planSync: keys it must not write", () => {
     ]);
   });
 
+  it("holds back a key whose expansion is over a limit, naming the limit", () => {
+    const p = plan({
+      desired: [
+        secret("BIG", { unresolved: [{ reference: "${BIG}", reason: "too-large" }] }),
+        secret("LATE", { unresolved: [{ reference: "${LATE}", reason: "over-budget" }] }),
+      ],
+    });
+    expect(p.actions.map((a) => a.type === "hold" && a.reason)).toEqual([
+      "Held back: ${BIG} expands beyond the 64 KiB limit for an expanded value (65536 bytes of UTF-8). " +
+        "The key is neither written nor deleted in Qovery until its references resolve",
+      "Held back: ${LATE} was not expanded: reading the source used up the 8 MiB expansion limit of one read. " +
+        "The key is neither written nor deleted in Qovery until its references resolve",
+    ]);
+  });
+
   it("a broken reference holds back that key only, and never deletes it", () => {
     const state = steadyState(["A", "BROKEN", "C"]);
     state.desired[1] = secret("BROKEN", { value: "${MISSING}", unresolved: [{ reference: "${MISSING}", reason: "missing" }] });
