@@ -13,7 +13,7 @@
  * MAX_EXPANSION_BYTES_PER_READ, is not expanded at all: it stays as stored and is reported with its own `${KEY}`.
  */
 import { utf8 } from "../lib/encoding";
-import { MAX_SECRET_VALUE_BYTES } from "./secret-rules";
+import { MAX_SECRET_VALUE_BYTES } from "../lib/limits";
 
 export const MAX_REFERENCE_DEPTH = 10;
 
