@@ -1,3 +1,4 @@
+import type { Actor } from "./access/actor";
 import type { AuthContext } from "./auth/context";
 import type { Logger } from "./lib/logger";
 
@@ -8,6 +9,8 @@ export interface AppVariables {
   reqId: string;
   log: Logger;
   auth: AuthContext;
+  /** who is calling, with their permission rules; services check every action against it */
+  actor: Actor;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables };

@@ -1,7 +1,7 @@
 /** The audit trail: who did what to which resource, with the request id. Never values, tokens or credentials. */
 import type { Context } from "hono";
 import { and, desc, eq, lt } from "drizzle-orm";
-import type { AuthContext } from "../auth/context";
+import type { Actor } from "../access/actor";
 import type { Db } from "../db/client";
 import { createDb } from "../db/client";
 import { auditLogs } from "../db/schema";
@@ -17,13 +17,16 @@ export interface AuditEntry {
   metadata?: Record<string, unknown>;
 }
 
-export function auditInsert(db: Db, actor: AuthContext, requestId: string | null, entry: AuditEntry) {
+/** The parts of an actor an audit record names. */
+export type AuditActor = Pick<Actor, "kind" | "id" | "name">;
+
+export function auditInsert(db: Db, actor: AuditActor, requestId: string | null, entry: AuditEntry) {
   return db.insert(auditLogs).values({
     id: crypto.randomUUID(),
     projectId: entry.projectId,
-    actorType: actor.actorType,
-    actorId: actor.actorId,
-    actorName: actor.actorName,
+    actorType: actor.kind,
+    actorId: actor.id,
+    actorName: actor.name,
     action: entry.action,
     targetType: entry.targetType,
     targetId: entry.targetId,
@@ -35,7 +38,7 @@ export function auditInsert(db: Db, actor: AuthContext, requestId: string | null
 
 /** Records an audit entry for the current request's caller. */
 export async function recordAudit(c: Context<AppEnv>, entry: AuditEntry): Promise<void> {
-  await auditInsert(createDb(c.env.DB), c.get("auth"), c.get("reqId"), entry).run();
+  await auditInsert(createDb(c.env.DB), c.get("actor"), c.get("reqId"), entry).run();
 }
 
 export interface AuditQuery {

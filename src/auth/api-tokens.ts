@@ -42,6 +42,8 @@ export async function createApiToken(db: Db, input: CreateApiTokenInput) {
     name: input.name,
     projectId: input.projectId,
     scopesJson: JSON.stringify(input.scopes),
+    role: null,
+    permissionsJson: null,
     tokenHash: await sha256Hex(token),
     tokenPrefix: token.slice(0, API_TOKEN_PREFIX.length + 6),
     expiresAt: input.expiresAt,

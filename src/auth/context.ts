@@ -1,3 +1,5 @@
+import { credentialActor, webhookEndpointActor, type Actor } from "../access/actor";
+import { rulesForScopes } from "../access/scopes";
 import { forbidden } from "../lib/errors";
 import type { Scope } from "./scopes";
 
@@ -31,4 +33,12 @@ export function requireAccess(auth: AuthContext, scope: Scope, projectId?: strin
     throw forbidden("This credential is bound to a single project and cannot perform organization-wide operations");
   }
   if (projectId !== auth.projectId) throw forbidden("This credential is bound to another project");
+}
+
+/** The actor an authenticated credential acts as: its scopes expanded to permission rules. */
+export function actorFor(auth: AuthContext): Actor {
+  if (auth.actorType === "webhook-endpoint") {
+    return webhookEndpointActor({ id: auth.actorId, name: auth.actorName, projectId: auth.projectId ?? "" });
+  }
+  return credentialActor({ kind: auth.actorType, id: auth.actorId, name: auth.actorName, projectId: auth.projectId, rules: rulesForScopes(auth.scopes) });
 }

@@ -62,6 +62,8 @@ export async function createIdentity(db: Db, input: CreateIdentityInput) {
     name: input.name,
     projectId: input.projectId,
     scopesJson: JSON.stringify(input.scopes),
+    role: null,
+    permissionsJson: null,
     clientId: crypto.randomUUID(),
     accessTokenTtl: input.accessTokenTTL,
     accessTokenMaxTtl: input.accessTokenMaxTTL,

@@ -7,7 +7,7 @@ import { createDb } from "../db/client";
 import { resolveApiToken, API_TOKEN_PREFIX } from "./api-tokens";
 import { resolveAccessToken, ACCESS_TOKEN_PREFIX } from "./identities";
 import { expandScopes } from "./scopes";
-import type { AuthContext, Credential } from "./context";
+import { actorFor, type AuthContext, type Credential } from "./context";
 
 export const ADMIN: AuthContext = {
   actorType: "admin",
@@ -54,6 +54,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const address = callerAddress((name) => c.req.header(name));
   const { auth } = await guardAuthFailures(c.env, address, () => resolveBearer(c.env, token, (p) => c.executionCtx.waitUntil(p)));
   c.set("auth", auth);
+  c.set("actor", actorFor(auth));
   await next();
 };
 

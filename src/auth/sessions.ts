@@ -60,6 +60,8 @@ async function resolveSubject(env: Env, db: Db, subject: Subject, background: Ba
       return resolveApiTokenById(db, subject.subjectId, background);
     case "identity":
       return resolveAccessTokenById(db, subject.subjectId, background);
+    case "person":
+      return null;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { NONCE, secureHeaders } from "hono/secure-headers";
+import { actorFor } from "../auth/context";
 import { openSession } from "../auth/sessions";
 import { createDb } from "../db/client";
 import type { ConsoleEnv } from "./context";
@@ -49,6 +50,7 @@ export const requireSignedIn: MiddlewareHandler<ConsoleEnv> = async (c, next) =>
   const session = await openSession(c.env, createDb(c.env.DB), cookie.sessionId, (p) => c.executionCtx.waitUntil(p));
   if (session.state !== "active") return refuse(session.state);
   c.set("auth", session.auth);
+  c.set("actor", actorFor(session.auth));
   c.set("csrf", session.csrf);
   await next();
 };

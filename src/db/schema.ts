@@ -126,6 +126,9 @@ export const apiTokens = sqliteTable("api_tokens", {
   name: text("name").notNull(),
   projectId: text("project_id").references(() => projects.id, { onDelete: "cascade" }),
   scopesJson: text("scopes_json").notNull(),
+  /** a built-in or custom role slug, and explicit permission rules (JSON); with the scopes, what the token may do */
+  role: text("role"),
+  permissionsJson: text("permissions_json"),
   /** SHA-256 (hex) of the token; the token itself is shown once and never stored */
   tokenHash: text("token_hash").notNull().unique(),
   /** first characters of the token, so a user can recognise it in a list */
@@ -141,6 +144,9 @@ export const identities = sqliteTable("identities", {
   name: text("name").notNull(),
   projectId: text("project_id").references(() => projects.id, { onDelete: "cascade" }),
   scopesJson: text("scopes_json").notNull(),
+  /** a built-in or custom role slug, and explicit permission rules (JSON); with the scopes, what the identity may do */
+  role: text("role"),
+  permissionsJson: text("permissions_json"),
   clientId: text("client_id").notNull().unique(),
   accessTokenTtl: integer("access_token_ttl").notNull(),
   accessTokenMaxTtl: integer("access_token_max_ttl").notNull(),
@@ -188,7 +194,7 @@ export const identityAccessTokens = sqliteTable(
  */
 export const consoleSessions = sqliteTable("console_sessions", {
   id: text("id").primaryKey(),
-  subjectType: text("subject_type", { enum: ["admin", "api-token", "identity"] }).notNull(),
+  subjectType: text("subject_type", { enum: ["admin", "api-token", "identity", "person"] }).notNull(),
   subjectId: text("subject_id").notNull(),
   /** the synchronizer token every console form carries */
   csrfToken: text("csrf_token").notNull(),
@@ -199,6 +205,47 @@ export const consoleSessions = sqliteTable("console_sessions", {
   expiresAt: text("expires_at").notNull(),
   revokedAt: text("revoked_at"),
 });
+
+// ===== People, roles and memberships
+
+/** People who signed in through Cloudflare Access, by the email of their Access token. */
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  /** lower-cased */
+  email: text("email").notNull().unique(),
+  createdAt: createdAt(),
+  lastSignInAt: text("last_sign_in_at"),
+});
+
+/** A project's custom roles: a slug and Infisical-format permission rules (JSON). Built-in roles are not stored. */
+export const projectRoles = sqliteTable(
+  "project_roles",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    slug: text("slug").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    permissionsJson: text("permissions_json").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("project_roles_project_slug").on(t.projectId, t.slug)],
+);
+
+/** A person's role in a project (a built-in or custom role slug). */
+export const projectMemberships = sqliteTable(
+  "project_memberships",
+  {
+    id: text("id").primaryKey(),
+    projectId: text("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    role: text("role").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("project_memberships_project_user").on(t.projectId, t.userId), index("project_memberships_user").on(t.userId)],
+);
 
 // ===== Audit log (never holds secret values or tokens)
 
@@ -235,6 +282,8 @@ export const appConnections = sqliteTable(
     credentialsCiphertext: text("credentials_ciphertext").notNull(),
     /** SHA-256 (hex) of the ciphertext, as Infisical exposes it */
     credentialsHash: text("credentials_hash").notNull(),
+    /** Qovery destinations syncs may write to through this connection (JSON list); null = anywhere its token reaches */
+    allowedDestinationsJson: text("allowed_destinations_json"),
     version: integer("version").notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -315,6 +364,10 @@ export const syncRuns = sqliteTable(
     /** per-key outcomes of every key that was not unchanged; never values */
     resultsJson: text("results_json").notNull().default("[]"),
     qoveryCalls: integer("qovery_calls").notNull().default(0),
+    /** who asked for the run (a person's email, a token's or identity's name; "system" for cron and auto-sync) */
+    requestedByType: text("requested_by_type"),
+    requestedById: text("requested_by_id"),
+    requestedByName: text("requested_by_name"),
     createdAt: createdAt(),
     startedAt: text("started_at"),
     finishedAt: text("finished_at"),

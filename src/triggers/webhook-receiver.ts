@@ -10,7 +10,7 @@
 import { and, eq, lt } from "drizzle-orm";
 import { z } from "zod";
 import { auditInsert } from "../audit/audit-log";
-import type { AuthContext } from "../auth/context";
+import { webhookEndpointActor } from "../access/actor";
 import { webhookEndpoints, webhookReceipts } from "../db/schema";
 import { ApiError, badRequest, forbidden, unauthorized, validationFailure } from "../lib/errors";
 import { MAX_WEBHOOK_SYNC_IDS } from "../lib/limits";
@@ -142,7 +142,7 @@ export async function receiveSecretChange(deps: TriggerDeps & { log: Logger }, i
   }
   const runs = requests.map(({ run, queued }) => ({ syncId: run.syncId, runId: run.id, queued }));
 
-  const actor: AuthContext = { actorType: "webhook-endpoint", actorId: endpoint.id, actorName: endpoint.name, projectId: endpoint.projectId, scopes: new Set() };
+  const actor = webhookEndpointActor({ id: endpoint.id, name: endpoint.name, projectId: endpoint.projectId });
   await auditInsert(db, actor, input.requestId, {
     action: "webhook.secret-change.receive",
     projectId: endpoint.projectId,
