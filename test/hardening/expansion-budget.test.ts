@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { MAX_EXPANDED_VALUE_BYTES, MAX_EXPANSION_BYTES_PER_READ } from "../../src/store/references";
+import { MAX_EXPANDED_VALUE_BYTES, MAX_EXPANSION_BYTES_PER_READ } from "../../src/lib/limits";
 import { api, createProject } from "../helpers/api";
 import { listSecrets, makeFolder, putSecrets, storedProjectState } from "../helpers/store";
 import {

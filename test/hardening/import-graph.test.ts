@@ -4,7 +4,7 @@
  * source cut short.
  */
 import { describe, expect, it, vi } from "vitest";
-import { MAX_IMPORTED_FOLDERS_PER_READ, MAX_IMPORTS_PER_FOLDER } from "../../src/store/project-tree";
+import { MAX_IMPORTED_FOLDERS_PER_READ, MAX_IMPORTS_PER_FOLDER } from "../../src/lib/limits";
 import { api, createProject } from "../helpers/api";
 import { listSecrets, makeFolder, makeImport, putSecrets, storedProjectState } from "../helpers/store";
 import { createSync, getSync, qoveryValues, syncFixture, triggerSync, waitForRun } from "../helpers/sync-fixtures";
