@@ -4,8 +4,7 @@
  * normal request sent right after each one, next to the same normal request on its own. Every answer is checked
  * (status and message), so a run also shows that each input is still refused as documented.
  *
- * It starts its own simulator and API (the runner's default API knows no simulator), from bundles made once at the
- * start (lib/worker-snapshot.mjs), so edits in the tree during the run restart nothing. Requests carry made-up
+ * It starts its own simulator and API (the runner's default API knows no simulator). Requests carry made-up
  * `cf-connecting-ip` addresses (wrangler dev passes the header through): hostile ones rotate through 198.18.0.0/15, so
  * the per-address rate limits measure nothing but the throttling case; the normal request comes from an address
  * that never fails. `--scale` scales the run counts.
@@ -16,7 +15,6 @@ import { simulatorControl } from "./lib/simulator.mjs";
 import { percentile } from "./lib/stats.mjs";
 import { fixed, formatTable } from "./lib/table.mjs";
 import { startLocalWorker } from "./lib/wrangler-dev.mjs";
-import { snapshotWorker } from "./lib/worker-snapshot.mjs";
 
 export const name = "hardening";
 export const description = "hostile inputs: time to refuse each (p50/p99) and the p50 of a normal request right after it";
@@ -369,16 +367,10 @@ async function measureAll(baseUrl, adminToken, f, iterations) {
 }
 
 export async function run({ iterations }) {
-  const apiSnapshot = await snapshotWorker("wrangler.toml");
-  const simSnapshot = await snapshotWorker("simulator/wrangler.toml").catch(async (error) => {
-    await apiSnapshot.cleanup();
-    throw error;
-  });
-  let simulator;
+  const simulator = await startLocalWorker({ config: "simulator/wrangler.toml", readyPath: "/__sim/tenants/default" });
   let apiWorker;
   try {
-    simulator = await startLocalWorker({ config: await simSnapshot.configFor(), readyPath: "/__sim/tenants/default" });
-    apiWorker = await startLocalWorker({ config: await apiSnapshot.configFor(), database: true, vars: { QOVERY_API_URL: simulator.baseUrl } });
+    apiWorker = await startLocalWorker({ vars: { QOVERY_API_URL: simulator.baseUrl } });
     const api = createClient(apiWorker.baseUrl, apiWorker.adminToken);
     console.log("hardening bench: seeding (a reference bomb, an import graph of 100 folders, two syncs, a webhook endpoint) …");
     const fixture = await setUp(api, simulatorControl(simulator.baseUrl));
@@ -396,8 +388,6 @@ export async function run({ iterations }) {
     return rows;
   } finally {
     await apiWorker?.stop();
-    await simulator?.stop();
-    await apiSnapshot.cleanup();
-    await simSnapshot.cleanup();
+    await simulator.stop();
   }
 }

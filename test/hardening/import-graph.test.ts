@@ -6,7 +6,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { MAX_IMPORTED_FOLDERS_PER_READ, MAX_IMPORTS_PER_FOLDER } from "../../src/lib/limits";
 import { api, createProject } from "../helpers/api";
-import { listSecrets, makeFolder, makeImport, putSecrets, storedProjectState } from "../helpers/store";
+import { listSecrets, makeFolder, makeImport, putSecrets } from "../helpers/store";
+import { storedRows, SYNC_RUN_TABLES } from "../helpers/stored-rows";
 import { createSync, getSync, qoveryValues, syncFixture, triggerSync, waitForRun } from "../helpers/sync-fixtures";
 
 const V2 = "/api/v2/secret-imports";
@@ -49,13 +50,13 @@ describe("hostile import graphs", () => {
     await makeFolders(p.id, ["root", ...sources]);
     await putSecrets(p.id, { FROM_S0: "s0" }, { secretPath: "/s0" });
     for (const source of sources.slice(0, -1)) await makeImport(p.id, at("/root"), at(`/${source}`));
-    const before = await storedProjectState(p.id);
+    const before = await storedRows({ projectId: p.id });
 
     const refused = await api.post(V2, { projectId: p.id, ...at("/root"), import: at(`/${sources.at(-1)}`) });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ statusCode: 400, error: "BadRequest", message: `A folder can have at most ${MAX_IMPORTS_PER_FOLDER} secret imports` });
 
-    expect(await storedProjectState(p.id)).toEqual(before);
+    expect(await storedRows({ projectId: p.id })).toEqual(before);
     const list = await listSecrets(p.id, { secretPath: "/root", include_imports: "true" });
     expect(list.imports).toHaveLength(MAX_IMPORTS_PER_FOLDER);
     expect(list.imports[0].secrets.map((s: any) => s.secretKey)).toEqual(["FROM_S0"]);
@@ -68,12 +69,12 @@ describe("hostile import graphs", () => {
     await importFullHubs(p.id, "/root");
     // `/last` and LEFT sources: importing it takes root one folder past the limit.
     const lastSources = await makeHub(p.id, "last", LEFT);
-    const before = await storedProjectState(p.id);
+    const before = await storedRows({ projectId: p.id });
 
     const refused = await api.post(V2, { projectId: p.id, ...at("/root"), import: at("/last") });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ statusCode: 400, error: "BadRequest", message: reachRefusal("/root") });
-    expect(await storedProjectState(p.id)).toEqual(before);
+    expect(await storedRows({ projectId: p.id })).toEqual(before);
 
     const lastImports = (await api.get(V2, { query: { projectId: p.id, ...at("/last") } })).body.secretImports;
     expect((await api.delete(`${V2}/${lastImports.at(-1).id}`, { projectId: p.id, ...at("/last") })).status).toBe(200);
@@ -108,7 +109,7 @@ describe("hostile import graphs", () => {
       expect((await api.patch(`/api/v2/folders/${await folderId(from)}`, { projectId, environment: "dev", path: "/", name: to })).status).toBe(200);
     await rename("last", "last-old");
     await rename("staged", "last");
-    const before = await storedProjectState(projectId);
+    const before = await storedRows({ projectId, except: SYNC_RUN_TABLES });
 
     const withImports = await api.get("/api/v4/secrets", { query: { projectId, environment: "dev", secretPath: "/app", include_imports: "true" } });
     expect(withImports.status).toBe(400);
@@ -123,7 +124,7 @@ describe("hostile import graphs", () => {
     expect(JSON.parse(failed.lastSyncMessage)).toEqual({ error: reachRefusal("/app") });
     expect(await qoveryValues(f.tenant, f.tenant.environment.id)).toEqual({ OWN: "own", FROM_HUB: "h" });
 
-    expect(await storedProjectState(projectId)).toEqual(before);
+    expect(await storedRows({ projectId, except: SYNC_RUN_TABLES })).toEqual(before);
     // The folder's own secrets still read, and so does everything else.
     const own = await listSecrets(projectId, { secretPath: "/app" });
     expect(own.secrets.map((s: any) => s.secretKey)).toEqual(["OWN"]);

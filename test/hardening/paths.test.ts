@@ -5,10 +5,9 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_PATH_DEPTH } from "../../src/lib/limits";
 import { PATH_TOO_DEEP, PATH_TOO_LONG } from "../../src/store/paths";
-import { webhookHeaders } from "../../src/triggers/webhook-signature";
-import { api, call, type ApiResponse } from "../helpers/api";
+import { api, sendSignedNotice, type ApiResponse } from "../helpers/api";
 import { listSecrets, makeImport, putSecret } from "../helpers/store";
-import { createSync, syncFixture, type SyncFixture } from "../helpers/sync-fixtures";
+import { createSync, syncBody, syncFixture, type SyncFixture } from "../helpers/sync-fixtures";
 import { Browser, hiddenInputs, textOf } from "../console/browser";
 import { expectNoEffect, expectRefusal } from "./harness";
 
@@ -50,16 +49,8 @@ beforeAll(async () => {
 const project = () => ({ projectId: f.project.id });
 const workspace = () => ({ workspaceId: f.project.id });
 
-async function sendNotice(secretPath: string) {
-  const body = JSON.stringify({ projectId: f.project.id, environment: "dev", secretPath });
-  const headers = await webhookHeaders(f.endpoint.secret, `msg_${crypto.randomUUID()}`, body);
-  return call("POST", "/api/v1/webhooks/secret-changes", {
-    token: null,
-    rawBody: body,
-    headers: { ...headers, "cf-connecting-ip": "192.0.2.130" },
-    query: { endpointId: f.endpoint.id },
-  });
-}
+const sendNotice = (secretPath: string) =>
+  sendSignedNotice(f.endpoint, { projectId: f.project.id, environment: "dev", secretPath }, { "cf-connecting-ip": "192.0.2.130" });
 
 type Send = (path: string) => Promise<ApiResponse>;
 interface PathRoute {
@@ -103,15 +94,6 @@ const devQuery = () => ({ ...project(), environment: "dev" });
 const stagingQuery = () => ({ ...project(), environment: "staging" });
 const one = [{ secretKey: "A", secretValue: "v" }];
 const folderUpdate = (path: string) => ({ ...project(), environment: "dev", name: "renamed", path });
-const syncBody = (secretPath: string) => ({
-  name: "hostile-path",
-  ...project(),
-  connectionId: f.connectionId,
-  environment: "dev",
-  secretPath,
-  syncOptions: { initialSyncBehavior: "overwrite-destination" },
-  destinationConfig: { organizationId: f.tenant.organizationId, projectId: f.tenant.project.id },
-});
 
 /** Every API route that takes a path, in the body or the query. */
 const PATH_ROUTES: PathRoute[] = [
@@ -149,7 +131,7 @@ const PATH_ROUTES: PathRoute[] = [
   inQuery("/api/v2/secret-imports/secrets", "path", stagingQuery),
   inQuery("/api/v1/secret-imports/secrets/raw", "path", () => ({ ...workspace(), environment: "staging" })),
   // syncs and the signed webhook receiver
-  inBody("post", "/api/v1/secret-syncs/qovery", "secretPath", syncBody),
+  inBody("post", "/api/v1/secret-syncs/qovery", "secretPath", (secretPath) => syncBody(f, { name: "hostile-path", secretPath })),
   inBody("patch", "/api/v1/secret-syncs/qovery/:id", "secretPath", (secretPath) => ({ secretPath }), () => f.syncId),
   { route: "POST /api/v1/webhooks/secret-changes (secretPath)", field: "secretPath", send: sendNotice },
 ];
