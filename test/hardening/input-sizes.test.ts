@@ -28,40 +28,23 @@ import { SECRET_COMMENT_TOO_LONG, SECRET_KEY_TOO_LONG } from "../../src/store/se
 import { SYNC_EVENT_TYPES } from "../../src/triggers/notifications";
 import { api, sendSignedNotice, type ApiResponse } from "../helpers/api";
 import { pathOfLength } from "../helpers/paths";
-import { listSecrets, makeFolder, putSecret } from "../helpers/store";
-import { createSync, syncBody, syncFixture, type SyncFixture } from "../helpers/sync-fixtures";
+import { listSecrets, makeFolder } from "../helpers/store";
+import { syncBody } from "../helpers/sync-fixtures";
 import { Browser, textOf } from "../console/browser";
-import { expectNoEffect, expectRefusal } from "./harness";
+import { expectNoEffect, expectRefusal, hostileFixture, type HostileFixture } from "./harness";
 
 vi.setConfig({ testTimeout: 60_000 });
 
-interface Fixture extends SyncFixture {
-  folderId: string;
-  syncId: string;
-  endpoint: { id: string; secret: string };
-  /** a folder whose deepest descendant's path is 4 characters under the path length cap */
-  nearlyFull: { id: string; name: string };
-}
-
-let f: Fixture;
+/** `nearlyFull`: a folder whose deepest descendant's path is 4 characters under the path length cap */
+let f: HostileFixture & { nearlyFull: { id: string; name: string } };
 
 beforeAll(async () => {
-  const base = await syncFixture({ A: "1" }, "/app");
-  await putSecret(base.project.id, "ROOT", "r");
-  const folder = (await api.get("/api/v2/folders", { query: { projectId: base.project.id, environment: "dev" } })).body.folders[0];
+  const base = await hostileFixture();
   // /x, with a descendant whose path is MAX_PATH_LENGTH - 4 characters long
   const nearlyFull = await makeFolder(base.project.id, "/", "x");
   const deep = `/x${pathOfLength(MAX_PATH_LENGTH - 6)}`;
   await makeFolder(base.project.id, deep.slice(0, deep.lastIndexOf("/")), deep.slice(deep.lastIndexOf("/") + 1));
-  const sync = await createSync(base, { autoSyncEnabled: false });
-  const endpoint = await api.post("/api/v1/webhooks/endpoints", { name: "sizes", projectId: base.project.id });
-  f = {
-    ...base,
-    folderId: folder.id,
-    syncId: sync.id,
-    endpoint: { id: endpoint.body.endpoint.id, secret: endpoint.body.secret },
-    nearlyFull: { id: nearlyFull.id, name: "x" },
-  };
+  f = { ...base, nearlyFull: { id: nearlyFull.id, name: "x" } };
 });
 
 const project = () => ({ projectId: f.project.id });

@@ -6,10 +6,10 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_PATH_DEPTH } from "../../src/lib/limits";
 import { PATH_TOO_DEEP, PATH_TOO_LONG } from "../../src/store/paths";
 import { api, sendSignedNotice, type ApiResponse } from "../helpers/api";
-import { listSecrets, makeImport, putSecret } from "../helpers/store";
-import { createSync, syncBody, syncFixture, type SyncFixture } from "../helpers/sync-fixtures";
+import { listSecrets, makeImport } from "../helpers/store";
+import { syncBody } from "../helpers/sync-fixtures";
 import { Browser, hiddenInputs, textOf } from "../console/browser";
-import { expectNoEffect, expectRefusal } from "./harness";
+import { expectNoEffect, expectRefusal, hostileFixture, type HostileFixture } from "./harness";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -25,25 +25,12 @@ const HOSTILE_PATHS = [
   },
 ];
 
-interface Fixture extends SyncFixture {
-  folderId: string;
-  importId: string;
-  syncId: string;
-  endpoint: { id: string; secret: string };
-}
-
-let f: Fixture;
+let f: HostileFixture & { importId: string };
 
 beforeAll(async () => {
-  const base = await syncFixture({ A: "1" }, "/app");
-  await putSecret(base.project.id, "ROOT", "r");
-  const folder = (await api.get("/api/v2/folders", { query: { projectId: base.project.id, environment: "dev" } })).body.folders[0];
+  const base = await hostileFixture();
   const secretImport = await makeImport(base.project.id, { environment: "staging", path: "/" }, { environment: "dev", path: "/app" });
-  // Auto-sync off: nothing runs in the background while the tests compare stored rows.
-  const sync = await createSync(base, { autoSyncEnabled: false });
-  const endpoint = await api.post("/api/v1/webhooks/endpoints", { name: "paths", projectId: base.project.id });
-  const endpointSecret = { id: endpoint.body.endpoint.id, secret: endpoint.body.secret };
-  f = { ...base, folderId: folder.id, importId: secretImport.id, syncId: sync.id, endpoint: endpointSecret };
+  f = { ...base, importId: secretImport.id };
 });
 
 const project = () => ({ projectId: f.project.id });
