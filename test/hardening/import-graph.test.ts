@@ -6,42 +6,12 @@
 import { describe, expect, it, vi } from "vitest";
 import { MAX_IMPORTED_FOLDERS_PER_READ, MAX_IMPORTS_PER_FOLDER } from "../../src/lib/limits";
 import { api, createProject } from "../helpers/api";
-import { listSecrets, makeFolder, makeImport, putSecrets } from "../helpers/store";
+import { at, importFullHubs, LEFT, makeFolders, makeHub, pushPastTheReachCap, reachRefusal } from "../helpers/import-graph";
+import { listSecrets, makeImport, putSecrets } from "../helpers/store";
 import { storedRows, SYNC_RUN_TABLES } from "../helpers/stored-rows";
 import { createSync, getSync, qoveryValues, syncFixture, triggerSync, waitForRun } from "../helpers/sync-fixtures";
 
 const V2 = "/api/v2/secret-imports";
-const at = (path: string) => ({ environment: "dev", path });
-
-/** Creates `/<name>` for each name, in dev. */
-async function makeFolders(projectId: string, names: string[]) {
-  await Promise.all(names.map((name) => makeFolder(projectId, "/", name)));
-}
-
-/** `/<hub>` importing `count` new folders `/<hub>-s<i>`; returns their paths. */
-async function makeHub(projectId: string, hub: string, count: number) {
-  const sources = Array.from({ length: count }, (_, i) => `${hub}-s${i}`);
-  await makeFolders(projectId, [hub, ...sources]);
-  for (const source of sources) await makeImport(projectId, at(`/${hub}`), at(`/${source}`));
-  return sources.map((s) => `/${s}`);
-}
-
-// Full hubs (a hub and its MAX_IMPORTS_PER_FOLDER sources) that fit in one read, and the folders left after them.
-const HUB_SIZE = MAX_IMPORTS_PER_FOLDER + 1;
-const FULL_HUBS = Math.floor(MAX_IMPORTED_FOLDERS_PER_READ / HUB_SIZE);
-const LEFT = MAX_IMPORTED_FOLDERS_PER_READ - FULL_HUBS * HUB_SIZE;
-
-/** `root` importing FULL_HUBS full hubs: it reaches MAX_IMPORTED_FOLDERS_PER_READ - LEFT folders. */
-async function importFullHubs(projectId: string, root: string) {
-  const hubs = Array.from({ length: FULL_HUBS }, (_, h) => `hub${h}`);
-  const sources = await Promise.all(hubs.map((hub) => makeHub(projectId, hub, MAX_IMPORTS_PER_FOLDER)));
-  for (const hub of hubs) await makeImport(projectId, at(root), at(`/${hub}`));
-  return sources.flat();
-}
-
-const reachRefusal = (path: string) =>
-  `Folder '${path}' in environment 'dev' reaches more than ${MAX_IMPORTED_FOLDERS_PER_READ} folders through its secret imports ` +
-  "(the limit for one read); remove some of its imports or theirs";
 
 describe("hostile import graphs", () => {
   it(`refuses import number ${MAX_IMPORTS_PER_FOLDER + 1} of a folder`, { timeout: 60_000 }, async () => {
@@ -90,25 +60,13 @@ describe("hostile import graphs", () => {
     const projectId = f.project.id;
     const sources = await importFullHubs(projectId, "/app");
     await putSecrets(projectId, { FROM_HUB: "h" }, { secretPath: sources[0]! });
-    await makeFolders(projectId, ["last"]);
-    await makeImport(projectId, at("/app"), at("/last"));
     // Manual runs only, so the folder changes below start no run of their own.
     const sync = await createSync(f, { autoSyncEnabled: false });
     await triggerSync(sync.id);
     expect((await waitForRun(sync.id)).syncStatus).toBe("succeeded");
     expect(await qoveryValues(f.tenant, f.tenant.environment.id)).toEqual({ OWN: "own", FROM_HUB: "h" });
 
-    // `/staged` imports LEFT folders; nothing imports it, so each import is accepted. Renamed to `/last`, it completes
-    // `/app`'s import of that path: a change of folders, not of imports.
-    await makeHub(projectId, "staged", LEFT);
-    const folderId = async (name: string) => {
-      const listed = await api.get("/api/v2/folders", { query: { projectId, environment: "dev", path: "/" } });
-      return listed.body.folders.find((x: any) => x.name === name).id;
-    };
-    const rename = async (from: string, to: string) =>
-      expect((await api.patch(`/api/v2/folders/${await folderId(from)}`, { projectId, environment: "dev", path: "/", name: to })).status).toBe(200);
-    await rename("last", "last-old");
-    await rename("staged", "last");
+    await pushPastTheReachCap(projectId, "/app");
     const before = await storedRows({ projectId, except: SYNC_RUN_TABLES });
 
     const withImports = await api.get("/api/v4/secrets", { query: { projectId, environment: "dev", secretPath: "/app", include_imports: "true" } });
