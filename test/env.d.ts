@@ -3,3 +3,9 @@ declare namespace Cloudflare {
     MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }
+
+/** A file bundled as text (vite's `?raw` import). */
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}

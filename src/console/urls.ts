@@ -1,4 +1,5 @@
 /** Every console URL in one place, so pages, redirects and the routes agree. */
+import { MAX_NEXT_LENGTH } from "../lib/limits";
 import { ROOT_PATH } from "../store/paths";
 import type { ConsoleContext } from "./context";
 import type { NoticeCode } from "./notices";
@@ -11,8 +12,6 @@ const withQuery = (path: string, query: Record<string, string | undefined>) => {
 
 const enc = encodeURIComponent;
 
-/** Longest `next` (where to go after signing in) that is followed; a longer one is ignored. */
-export const MAX_NEXT_LENGTH = 2048;
 // Control characters (browsers drop tabs and newlines, so "/\t/evil.example" is read as "//evil.example"; CR/LF would
 // also split the Location header) and backslashes (read as slashes).
 const UNSAFE_IN_NEXT = /[\u0000-\u001f\u007f-\u009f\\]/;

@@ -6,24 +6,12 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { environments, folders, secretImports } from "../db/schema";
 import { badRequest, notFound } from "../lib/errors";
+import { MAX_IMPORT_DEPTH, MAX_IMPORTED_FOLDERS_PER_READ } from "../lib/limits";
 import { isWithin, ROOT_PATH } from "./paths";
 
 export type EnvironmentRow = typeof environments.$inferSelect;
 export type FolderRow = typeof folders.$inferSelect;
 export type SecretImportRow = typeof secretImports.$inferSelect;
-
-/** Infisical follows nested imports at most this deep. */
-export const MAX_IMPORT_DEPTH = 10;
-
-/** Imports one folder may have (Infisical sets no limit); creating one more is refused. */
-export const MAX_IMPORTS_PER_FOLDER = 20;
-
-/**
- * Folders one read may reach through imports, nested ones included, each counted once: what a read loads and merges
- * grows with it. A read that would reach more is refused whole, never cut short: a partial source would make a sync
- * delete the keys of the folders left out.
- */
-export const MAX_IMPORTED_FOLDERS_PER_READ = 100;
 
 /** The folders a read of one folder reaches through imports. */
 export interface ImportReach {

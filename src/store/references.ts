@@ -13,21 +13,7 @@
  * MAX_EXPANSION_BYTES_PER_READ, is not expanded at all: it stays as stored and is reported with its own `${KEY}`.
  */
 import { utf8 } from "../lib/encoding";
-import { MAX_SECRET_VALUE_BYTES } from "../lib/limits";
-
-export const MAX_REFERENCE_DEPTH = 10;
-
-/** An expanded value may be as large as a stored one, so whatever reads or syncs it meets the same limit. */
-export const MAX_EXPANDED_VALUE_BYTES = MAX_SECRET_VALUE_BYTES;
-
-/**
- * Bytes one read may spend on expansion: every value it expands counts its size, intermediate ones included (each
- * once: resolutions are memoised), and a value found too large counts as MAX_EXPANDED_VALUE_BYTES; once a value does
- * not fit, nothing more is expanded in that read. It bounds the text a read holds (a Worker has 128 MB: 8 MiB of
- * expanded text and the response carrying it leave ample room) and the work, as each reference followed adds at
- * least a byte to the value being expanded.
- */
-export const MAX_EXPANSION_BYTES_PER_READ = 8 * 1024 * 1024;
+import { MAX_EXPANDED_VALUE_BYTES, MAX_EXPANSION_BYTES_PER_READ, MAX_REFERENCE_DEPTH } from "../lib/limits";
 
 /** `${` + letters, digits, `-`, `_`, `.` + `}`: no spaces, so `${ KEY }` is plain text. */
 const TOKEN = /\$\{([A-Za-z0-9_.-]+)\}/g;

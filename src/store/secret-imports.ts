@@ -9,10 +9,11 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { environments, folders, secretImports } from "../db/schema";
 import { badRequest, notFound } from "../lib/errors";
+import { MAX_IMPORTS_PER_FOLDER } from "../lib/limits";
 import { nowIso } from "../lib/time";
 import { commitChanges, type ChangeAction } from "./change-events";
 import type { StoreContext } from "./context";
-import { loadProjectTree, MAX_IMPORTS_PER_FOLDER, type EnvironmentRow, type FolderRow, type ProjectTree, type SecretImportRow } from "./project-tree";
+import { loadProjectTree, type EnvironmentRow, type FolderRow, type ProjectTree, type SecretImportRow } from "./project-tree";
 
 export function publicSecretImport(row: SecretImportRow, importEnv: EnvironmentRow) {
   return {

@@ -10,9 +10,10 @@ import type { Db } from "../db/client";
 import { environments, folders, secrets } from "../db/schema";
 import type { KeyRing } from "../lib/crypto";
 import { notFound } from "../lib/errors";
+import { MAX_IMPORT_DEPTH, MAX_REFERENCE_DEPTH } from "../lib/limits";
 import { importMerger } from "./import-precedence";
-import { loadProjectTree, MAX_IMPORT_DEPTH, type FolderRow, type ImportReach, type ProjectTree } from "./project-tree";
-import { createExpander, MAX_REFERENCE_DEPTH, referencedAddresses, type Expander, type ExpansionResult, type UnresolvedReference } from "./references";
+import { loadProjectTree, type FolderRow, type ImportReach, type ProjectTree } from "./project-tree";
+import { createExpander, referencedAddresses, type Expander, type ExpansionResult, type UnresolvedReference } from "./references";
 import { importedSecret, listedSecret, secretMetadataOf, type ShownValue } from "./secret-shapes";
 import { decryptSecret, SecretSnapshot, type LoadedSecret } from "./secret-snapshot";
 

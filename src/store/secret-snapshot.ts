@@ -10,8 +10,9 @@ import type { Db } from "../db/client";
 import { secretValueAad } from "../db/encrypted-columns";
 import { secrets } from "../db/schema";
 import { decryptField, type KeyRing } from "../lib/crypto";
+import { MAX_REFERENCE_DEPTH } from "../lib/limits";
 import type { FolderRow, ProjectTree } from "./project-tree";
-import { MAX_REFERENCE_DEPTH, referencedAddresses, type ReferenceSource, type SecretAddress, type SecretLocation } from "./references";
+import { referencedAddresses, type ReferenceSource, type SecretAddress, type SecretLocation } from "./references";
 
 export type SecretRow = typeof secrets.$inferSelect;
 

@@ -4,7 +4,7 @@
  * re-plans from the same facts and resumes instead of repeating itself.
  */
 import type { QoveryVariableScope } from "../qovery/types";
-import { MAX_EXPANDED_VALUE_BYTES, MAX_EXPANSION_BYTES_PER_READ } from "../store/references";
+import { MAX_EXPANDED_VALUE_BYTES, MAX_EXPANSION_BYTES_PER_READ } from "../lib/limits";
 import { matchesKeySchema, qoveryKeyProblem } from "./key-schema";
 import type { DesiredSecret, DestinationRow, DestinationTarget, LedgerEntry, Plan, PlanAction } from "./types";
 

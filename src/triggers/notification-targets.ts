@@ -8,8 +8,7 @@
  * again itself so the verdict does not depend on the runtime's parser. IPv4-mapped IPv6 addresses are judged as
  * the IPv4 address they carry. Names are judged as names: whatever a public name resolves to is not known here.
  */
-
-export const MAX_NOTIFICATION_URL_LENGTH = 2048;
+import { MAX_NOTIFICATION_URL_LENGTH } from "../lib/limits";
 
 /** With ALLOW_HTTP_LOCALHOST_WEBHOOKS (development only), these hosts are allowed, over http too. */
 const DEV_LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);

@@ -15,6 +15,7 @@ import { webhookSubscriptionSecretAad } from "../db/encrypted-columns";
 import { webhookDeliveries, webhookSubscriptions } from "../db/schema";
 import { decryptField, encryptField, type KeyRing } from "../lib/crypto";
 import { conflict, notFound, validationFailure } from "../lib/errors";
+import { MAX_SUBSCRIPTIONS_PER_PROJECT } from "../lib/limits";
 import type { Logger } from "../lib/logger";
 import { addSeconds, nowIso } from "../lib/time";
 import type { JobOutcome, JobQueue, NotificationJob } from "../queue/messages";
@@ -37,7 +38,6 @@ export interface SyncEvent {
   occurredAt: string;
 }
 
-export const MAX_SUBSCRIPTIONS_PER_PROJECT = 25;
 const MAX_MESSAGE_LENGTH = 2000;
 const MAX_RETRY_DELAY_SECONDS = 3600;
 const DELIVERY_RETENTION_DAYS = 30;

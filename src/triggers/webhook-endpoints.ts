@@ -10,6 +10,7 @@ import { webhookEndpointPreviousSecretAad, webhookEndpointSecretAad } from "../d
 import { webhookEndpoints } from "../db/schema";
 import { decryptField, encryptField, type KeyRing } from "../lib/crypto";
 import { conflict, notFound } from "../lib/errors";
+import { MAX_ENDPOINTS_PER_PROJECT } from "../lib/limits";
 import { addSeconds, nowIso } from "../lib/time";
 import { getProjectRow } from "../store/projects";
 import { generateWebhookSecret } from "./webhook-signature";
@@ -17,7 +18,6 @@ import { generateWebhookSecret } from "./webhook-signature";
 export const RECEIVER_PATH = "/api/v1/webhooks/secret-changes";
 /** the receiver finds the endpoint by this query parameter (the secret alone does not name it) */
 export const ENDPOINT_QUERY_PARAM = "endpointId";
-export const MAX_ENDPOINTS_PER_PROJECT = 25;
 
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 

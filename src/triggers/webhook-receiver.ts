@@ -13,7 +13,7 @@ import { auditInsert } from "../audit/audit-log";
 import { webhookEndpointActor } from "../access/actor";
 import { webhookEndpoints, webhookReceipts } from "../db/schema";
 import { ApiError, badRequest, forbidden, unauthorized, validationFailure } from "../lib/errors";
-import { MAX_WEBHOOK_SYNC_IDS } from "../lib/limits";
+import { MAX_WEBHOOK_SYNC_IDS, RECEIVER_MAX_BODY_BYTES } from "../lib/limits";
 import type { Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { environmentField, requiredPathField } from "../http/store-request";
@@ -23,8 +23,6 @@ import { triggerSyncsForChanges, type TriggerDeps } from "./auto-sync";
 import { candidateSecrets, findEndpointRow } from "./webhook-endpoints";
 import { generateWebhookSecret, verifyWebhook, WEBHOOK_TOLERANCE_SECONDS } from "./webhook-signature";
 
-/** Largest accepted notice body; a notice is a few hundred bytes. */
-export const RECEIVER_MAX_BODY_BYTES = 64 * 1024;
 export const INVALID_SIGNATURE_MESSAGE = "Invalid or missing webhook signature";
 
 const ENDPOINT_ID = /^[A-Za-z0-9-]{1,64}$/;

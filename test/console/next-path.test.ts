@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MAX_NEXT_LENGTH, safeNextPath } from "../../src/console/urls";
+import { safeNextPath } from "../../src/console/urls";
+import { MAX_NEXT_LENGTH } from "../../src/lib/limits";
 
 const ORIGIN = "https://console.test";
 

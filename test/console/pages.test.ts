@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { MAX_IMPORTED_FOLDERS_PER_READ } from "../../src/lib/limits";
 import { api, createProject, createToken, unique } from "../helpers/api";
+import { importFullHubs, pushPastTheReachCap, reachRefusal } from "../helpers/import-graph";
 import { listSecrets, makeFolder, makeImport, putSecret } from "../helpers/store";
 import { Browser, textOf } from "./browser";
 
@@ -78,6 +80,36 @@ describe("secrets", () => {
     const revealed = await browser.get(`/projects/${project.id}/secrets/dev?reveal=DB_URL`);
     expect(revealed.html).toContain("postgres://db-secret-value");
     expect(revealed.html).not.toContain("api-secret-value");
+  });
+
+  it(`lists a folder's own secrets, with a notice, when its imports reach more than ${MAX_IMPORTED_FOLDERS_PER_READ} folders`, { timeout: 90_000 }, async () => {
+    const project = await createProject();
+    await makeFolder(project.id, "/", "app");
+    await putSecret(project.id, "OWN", "own-secret-value", { secretPath: "/app" });
+    const [firstSource] = await importFullHubs(project.id, "/app");
+    await putSecret(project.id, "FROM_HUB", "hub-secret-value", { secretPath: firstSource });
+    const browser = await admin();
+    const app = `/projects/${project.id}/secrets/dev?path=%2Fapp`;
+    const notice = `The secrets this folder imports cannot be shown: ${reachRefusal("/app")}. The secrets listed above are the folder's own.`;
+
+    const within = await browser.get(app);
+    expect(within.status).toBe(200);
+    expect(textOf(within.html)).toContain("From dev /hub0");
+    expect(textOf(within.html)).not.toContain(notice);
+
+    await pushPastTheReachCap(project.id, "/app");
+    const withImports = await api.get("/api/v4/secrets", { query: { projectId: project.id, environment: "dev", secretPath: "/app", include_imports: "true" } });
+    expect(withImports.status).toBe(400);
+    const past = await browser.get(app);
+    expect(past.status).toBe(200);
+    const text = textOf(past.html);
+    expect(text).toContain(notice);
+    expect(past.html).toContain('<div class="notice error" role="alert">');
+    expect(text).toContain("OWN");
+    expect(text).not.toContain("FROM_HUB");
+    expect(text).not.toContain("From dev /hub0");
+    const revealed = await browser.get(`${app}&reveal=OWN`);
+    expect(revealed.html).toContain("own-secret-value");
   });
 
   it("adds, edits (renames) and deletes a secret, keeping typed input when a field is refused", async () => {

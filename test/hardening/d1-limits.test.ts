@@ -10,10 +10,9 @@ import { chunk, itemsPerStatement, rowsPerInsert } from "../../src/db/chunks";
 import { webhookDeliveries } from "../../src/db/schema";
 import { createDb } from "../../src/db/client";
 import type { JobQueue } from "../../src/queue/messages";
-import { MAX_SUBSCRIPTIONS_PER_PROJECT, publishSyncEvent } from "../../src/triggers/notifications";
-import { MAX_WEBHOOK_SYNC_IDS } from "../../src/lib/limits";
-import { webhookHeaders } from "../../src/triggers/webhook-signature";
-import { api, call, createProject } from "../helpers/api";
+import { publishSyncEvent } from "../../src/triggers/notifications";
+import { MAX_SUBSCRIPTIONS_PER_PROJECT, MAX_WEBHOOK_SYNC_IDS } from "../../src/lib/limits";
+import { api, createProject, sendSignedNotice } from "../helpers/api";
 import { D1_LIMITS, d1LimitViolation, takeD1Violations } from "../helpers/d1-guard";
 import { ReceiverInbox } from "../helpers/receiver";
 import { createSync, getSync, syncFixture, waitForRun } from "../helpers/sync-fixtures";
@@ -76,30 +75,23 @@ describe("chunk sizes", () => {
   });
 });
 
-/** A signed notice, as a Standard Webhooks sender would post it. */
-async function sendNotice(endpointId: string, secret: string, payload: unknown) {
-  const body = JSON.stringify(payload);
-  const headers = await webhookHeaders([secret], `msg_${crypto.randomUUID()}`, body, Math.floor(Date.now() / 1000));
-  return call("POST", "/api/v1/webhooks/secret-changes", { token: null, rawBody: body, headers: { ...headers }, query: { endpointId } });
-}
-
 describe("list-valued queries at their limits", () => {
   it(`the webhook receiver takes ${MAX_WEBHOOK_SYNC_IDS} syncIds and refuses ${MAX_WEBHOOK_SYNC_IDS + 1} with 422`, async () => {
     const f = await syncFixture({ A: "1" });
     const sync = await createSync(f, { autoSyncEnabled: false });
     const endpoint = await api.post("/api/v1/webhooks/endpoints", { name: "ci", projectId: f.project.id });
     expect(endpoint.status).toBe(200);
-    const { id: endpointId } = endpoint.body.endpoint;
+    const signer = { id: endpoint.body.endpoint.id, secret: endpoint.body.secret };
     const notice = (syncIds: string[]) => ({ projectId: f.project.id, environment: "dev", secretPath: "/app", syncIds });
     const unknownIds = (n: number) => Array.from({ length: n }, () => crypto.randomUUID());
 
-    const tooMany = await sendNotice(endpointId, endpoint.body.secret, notice([sync.id, ...unknownIds(MAX_WEBHOOK_SYNC_IDS)]));
+    const tooMany = await sendSignedNotice(signer, notice([sync.id, ...unknownIds(MAX_WEBHOOK_SYNC_IDS)]));
     expect(tooMany.status).toBe(422);
     expect(tooMany.body).toMatchObject({ statusCode: 422, error: "ValidationFailure", message: "syncIds: syncIds lists at most 100 syncs" });
     expect(await getSync(sync.id)).toMatchObject({ syncStatus: null, lastSyncJobId: null });
 
     // the real id first and last: it is in both chunks of the candidates query (98 + 2), and still runs once
-    const atLimit = await sendNotice(endpointId, endpoint.body.secret, notice([sync.id, ...unknownIds(MAX_WEBHOOK_SYNC_IDS - 2), sync.id]));
+    const atLimit = await sendSignedNotice(signer, notice([sync.id, ...unknownIds(MAX_WEBHOOK_SYNC_IDS - 2), sync.id]));
     expect(atLimit.status, JSON.stringify(atLimit.body)).toBe(202);
     expect(atLimit.body.runs).toEqual([{ syncId: sync.id, runId: expect.any(String), queued: true }]);
     expect((await waitForRun(sync.id)).syncStatus).toBe("succeeded");

@@ -5,9 +5,10 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { MAX_EXPANDED_VALUE_BYTES, MAX_EXPANSION_BYTES_PER_READ } from "../../src/store/references";
+import { MAX_EXPANDED_VALUE_BYTES, MAX_EXPANSION_BYTES_PER_READ } from "../../src/lib/limits";
 import { api, createProject } from "../helpers/api";
-import { listSecrets, makeFolder, putSecrets, storedProjectState } from "../helpers/store";
+import { listSecrets, makeFolder, putSecrets } from "../helpers/store";
+import { storedRows, SYNC_RUN_TABLES } from "../helpers/stored-rows";
 import {
   createFolder,
   createSync,
@@ -42,7 +43,7 @@ describe("reference bombs", () => {
     const p = await createProject();
     await makeBombParts(p.id);
     await putSecrets(p.id, { BOMB, NAME: "app", URL: "${NAME}@host" });
-    const before = await storedProjectState(p.id);
+    const before = await storedRows({ projectId: p.id });
 
     const list = await api.get("/api/v4/secrets", { query: { projectId: p.id, environment: "dev", expandSecretReferences: "true" } });
     expect(list.status).toBe(200);
@@ -55,7 +56,7 @@ describe("reference bombs", () => {
     expect(parts.L7).toBe("0123456789".repeat(1000));
     expect(parts.L6).toBe("${L7}".repeat(10));
 
-    expect(await storedProjectState(p.id)).toEqual(before);
+    expect(await storedRows({ projectId: p.id })).toEqual(before);
     expect((await listSecrets(p.id, { secretPath: "/parts" })).secrets).toHaveLength(LEVELS + 1);
   });
 
@@ -68,7 +69,7 @@ describe("reference bombs", () => {
     // 150 values of 60,000 bytes: 9 MB, of which 139 fit in the budget.
     const keys = Array.from({ length: 150 }, (_, i) => `V${String(i).padStart(3, "0")}`);
     for (let i = 0; i < keys.length; i += 50) await putSecrets(p.id, Object.fromEntries(keys.slice(i, i + 50).map((k) => [k, "${dev.parts.CHUNK}"])));
-    const before = await storedProjectState(p.id);
+    const before = await storedRows({ projectId: p.id });
 
     const list = await api.get("/api/v4/secrets", { query: { projectId: p.id, environment: "dev", expandSecretReferences: "true" } });
     expect(list.status).toBe(200);
@@ -77,7 +78,7 @@ describe("reference bombs", () => {
     expect(values.slice(0, fitting).every((v: string) => v === chunk)).toBe(true);
     expect(values.slice(fitting)).toEqual(Array(keys.length - fitting).fill("${dev.parts.CHUNK}"));
 
-    expect(await storedProjectState(p.id)).toEqual(before);
+    expect(await storedRows({ projectId: p.id })).toEqual(before);
     const one = await api.get("/api/v3/secrets/raw/V149", { query: { workspaceId: p.id, environment: "dev", expandSecretReferences: "true" } });
     expect(one.body.secret.secretValue).toBe(chunk);
   });
@@ -88,7 +89,7 @@ describe("reference bombs", () => {
     expect((await waitForRun(sync.id)).syncStatus).toBe("succeeded");
     await makeBombParts(f.project.id);
     await upsertSecrets(f.project.id, "dev", "/app", { BOMB, NAME: "app2" });
-    const before = await storedProjectState(f.project.id);
+    const before = await storedRows({ projectId: f.project.id, except: SYNC_RUN_TABLES });
 
     await triggerSync(sync.id);
     const finished = await waitForRun(sync.id);
@@ -106,7 +107,7 @@ describe("reference bombs", () => {
     const plan = await api.get(`/api/v1/secret-syncs/qovery/${sync.id}/plan`);
     expect(plan.status).toBe(200);
 
-    expect(await storedProjectState(f.project.id)).toEqual(before);
+    expect(await storedRows({ projectId: f.project.id, except: SYNC_RUN_TABLES })).toEqual(before);
     expect((await getSync(sync.id)).id).toBe(sync.id);
   });
 

@@ -3,37 +3,31 @@
  * answers a normal request right after it, and nothing stored changed: neither a row the project holds (audit entries
  * and change events included) nor the number of rows of any table.
  */
-import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { ApiResponse } from "../helpers/api";
-import { listSecrets } from "../helpers/store";
+import { api, type ApiResponse } from "../helpers/api";
+import { listSecrets, putSecret } from "../helpers/store";
+import { storedRows } from "../helpers/stored-rows";
+import { createSync, syncFixture, type SyncFixture } from "../helpers/sync-fixtures";
 
-const PROJECT_ROWS = [
-  "SELECT * FROM projects WHERE id = ?1",
-  "SELECT * FROM environments WHERE project_id = ?1 ORDER BY id",
-  "SELECT * FROM folders WHERE project_id = ?1 ORDER BY id",
-  "SELECT * FROM secrets WHERE project_id = ?1 ORDER BY id",
-  "SELECT * FROM secret_imports WHERE project_id = ?1 ORDER BY id",
-  "SELECT * FROM secret_syncs WHERE project_id = ?1 ORDER BY id",
-  "SELECT * FROM sync_runs WHERE sync_id IN (SELECT id FROM secret_syncs WHERE project_id = ?1) ORDER BY id",
-  "SELECT * FROM app_connections WHERE project_id = ?1 ORDER BY id",
-  "SELECT * FROM webhook_endpoints WHERE project_id = ?1 ORDER BY id",
-  "SELECT * FROM webhook_receipts WHERE endpoint_id IN (SELECT id FROM webhook_endpoints WHERE project_id = ?1) ORDER BY message_id",
-  "SELECT * FROM change_events WHERE project_id = ?1 ORDER BY rowid",
-  "SELECT * FROM audit_logs WHERE project_id = ?1 ORDER BY rowid",
-];
+export interface HostileFixture extends SyncFixture {
+  /** `/app`'s id */
+  folderId: string;
+  syncId: string;
+  endpoint: { id: string; secret: string };
+}
 
-/** Every stored row that belongs to the project, table by table, and the row count of every table (for creations elsewhere). */
-export async function projectState(projectId: string) {
-  const { results: tables } = await env.DB.prepare(
-    `SELECT name FROM sqlite_master
-     WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%' ORDER BY name`,
-  ).all<{ name: string }>();
-  const statements = [
-    ...PROJECT_ROWS.map((sql) => env.DB.prepare(sql).bind(projectId)),
-    ...tables.map(({ name }) => env.DB.prepare(`SELECT '${name}' AS name, count(*) AS count FROM "${name}"`)),
-  ];
-  return (await env.DB.batch(statements)).map((r) => r.results);
+/**
+ * A project for hostile requests to aim at: `/app` in dev (A = 1) and ROOT at `/`, a sync of `/app` to a simulated
+ * Qovery, and a webhook endpoint. The sync's auto-sync is off, so nothing runs in the background while tests compare
+ * stored rows.
+ */
+export async function hostileFixture(): Promise<HostileFixture> {
+  const base = await syncFixture({ A: "1" }, "/app");
+  await putSecret(base.project.id, "ROOT", "r");
+  const folder = (await api.get("/api/v2/folders", { query: { projectId: base.project.id, environment: "dev" } })).body.folders[0];
+  const sync = await createSync(base, { autoSyncEnabled: false });
+  const endpoint = await api.post("/api/v1/webhooks/endpoints", { name: "hostile", projectId: base.project.id });
+  return { ...base, folderId: folder.id, syncId: sync.id, endpoint: { id: endpoint.body.endpoint.id, secret: endpoint.body.secret } };
 }
 
 /** The API's answer is exactly `status` with `message` in Infisical's error envelope. */
@@ -51,8 +45,8 @@ export async function expectNoEffect(
   hostile: () => Promise<unknown>,
   normal: () => Promise<unknown> = () => listSecrets(projectId),
 ) {
-  const before = await projectState(projectId);
+  const before = await storedRows({ projectId });
   await hostile();
   await normal();
-  expect(await projectState(projectId)).toEqual(before);
+  expect(await storedRows({ projectId })).toEqual(before);
 }

@@ -4,43 +4,14 @@
  * source cut short.
  */
 import { describe, expect, it, vi } from "vitest";
-import { MAX_IMPORTED_FOLDERS_PER_READ, MAX_IMPORTS_PER_FOLDER } from "../../src/store/project-tree";
+import { MAX_IMPORTED_FOLDERS_PER_READ, MAX_IMPORTS_PER_FOLDER } from "../../src/lib/limits";
 import { api, createProject } from "../helpers/api";
-import { listSecrets, makeFolder, makeImport, putSecrets, storedProjectState } from "../helpers/store";
+import { at, importFullHubs, LEFT, makeFolders, makeHub, pushPastTheReachCap, reachRefusal } from "../helpers/import-graph";
+import { listSecrets, makeImport, putSecrets } from "../helpers/store";
+import { storedRows, SYNC_RUN_TABLES } from "../helpers/stored-rows";
 import { createSync, getSync, qoveryValues, syncFixture, triggerSync, waitForRun } from "../helpers/sync-fixtures";
 
 const V2 = "/api/v2/secret-imports";
-const at = (path: string) => ({ environment: "dev", path });
-
-/** Creates `/<name>` for each name, in dev. */
-async function makeFolders(projectId: string, names: string[]) {
-  await Promise.all(names.map((name) => makeFolder(projectId, "/", name)));
-}
-
-/** `/<hub>` importing `count` new folders `/<hub>-s<i>`; returns their paths. */
-async function makeHub(projectId: string, hub: string, count: number) {
-  const sources = Array.from({ length: count }, (_, i) => `${hub}-s${i}`);
-  await makeFolders(projectId, [hub, ...sources]);
-  for (const source of sources) await makeImport(projectId, at(`/${hub}`), at(`/${source}`));
-  return sources.map((s) => `/${s}`);
-}
-
-// Full hubs (a hub and its MAX_IMPORTS_PER_FOLDER sources) that fit in one read, and the folders left after them.
-const HUB_SIZE = MAX_IMPORTS_PER_FOLDER + 1;
-const FULL_HUBS = Math.floor(MAX_IMPORTED_FOLDERS_PER_READ / HUB_SIZE);
-const LEFT = MAX_IMPORTED_FOLDERS_PER_READ - FULL_HUBS * HUB_SIZE;
-
-/** `root` importing FULL_HUBS full hubs: it reaches MAX_IMPORTED_FOLDERS_PER_READ - LEFT folders. */
-async function importFullHubs(projectId: string, root: string) {
-  const hubs = Array.from({ length: FULL_HUBS }, (_, h) => `hub${h}`);
-  const sources = await Promise.all(hubs.map((hub) => makeHub(projectId, hub, MAX_IMPORTS_PER_FOLDER)));
-  for (const hub of hubs) await makeImport(projectId, at(root), at(`/${hub}`));
-  return sources.flat();
-}
-
-const reachRefusal = (path: string) =>
-  `Folder '${path}' in environment 'dev' reaches more than ${MAX_IMPORTED_FOLDERS_PER_READ} folders through its secret imports ` +
-  "(the limit for one read); remove some of its imports or theirs";
 
 describe("hostile import graphs", () => {
   it(`refuses import number ${MAX_IMPORTS_PER_FOLDER + 1} of a folder`, { timeout: 60_000 }, async () => {
@@ -49,13 +20,13 @@ describe("hostile import graphs", () => {
     await makeFolders(p.id, ["root", ...sources]);
     await putSecrets(p.id, { FROM_S0: "s0" }, { secretPath: "/s0" });
     for (const source of sources.slice(0, -1)) await makeImport(p.id, at("/root"), at(`/${source}`));
-    const before = await storedProjectState(p.id);
+    const before = await storedRows({ projectId: p.id });
 
     const refused = await api.post(V2, { projectId: p.id, ...at("/root"), import: at(`/${sources.at(-1)}`) });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ statusCode: 400, error: "BadRequest", message: `A folder can have at most ${MAX_IMPORTS_PER_FOLDER} secret imports` });
 
-    expect(await storedProjectState(p.id)).toEqual(before);
+    expect(await storedRows({ projectId: p.id })).toEqual(before);
     const list = await listSecrets(p.id, { secretPath: "/root", include_imports: "true" });
     expect(list.imports).toHaveLength(MAX_IMPORTS_PER_FOLDER);
     expect(list.imports[0].secrets.map((s: any) => s.secretKey)).toEqual(["FROM_S0"]);
@@ -68,12 +39,12 @@ describe("hostile import graphs", () => {
     await importFullHubs(p.id, "/root");
     // `/last` and LEFT sources: importing it takes root one folder past the limit.
     const lastSources = await makeHub(p.id, "last", LEFT);
-    const before = await storedProjectState(p.id);
+    const before = await storedRows({ projectId: p.id });
 
     const refused = await api.post(V2, { projectId: p.id, ...at("/root"), import: at("/last") });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ statusCode: 400, error: "BadRequest", message: reachRefusal("/root") });
-    expect(await storedProjectState(p.id)).toEqual(before);
+    expect(await storedRows({ projectId: p.id })).toEqual(before);
 
     const lastImports = (await api.get(V2, { query: { projectId: p.id, ...at("/last") } })).body.secretImports;
     expect((await api.delete(`${V2}/${lastImports.at(-1).id}`, { projectId: p.id, ...at("/last") })).status).toBe(200);
@@ -89,26 +60,14 @@ describe("hostile import graphs", () => {
     const projectId = f.project.id;
     const sources = await importFullHubs(projectId, "/app");
     await putSecrets(projectId, { FROM_HUB: "h" }, { secretPath: sources[0]! });
-    await makeFolders(projectId, ["last"]);
-    await makeImport(projectId, at("/app"), at("/last"));
     // Manual runs only, so the folder changes below start no run of their own.
     const sync = await createSync(f, { autoSyncEnabled: false });
     await triggerSync(sync.id);
     expect((await waitForRun(sync.id)).syncStatus).toBe("succeeded");
     expect(await qoveryValues(f.tenant, f.tenant.environment.id)).toEqual({ OWN: "own", FROM_HUB: "h" });
 
-    // `/staged` imports LEFT folders; nothing imports it, so each import is accepted. Renamed to `/last`, it completes
-    // `/app`'s import of that path: a change of folders, not of imports.
-    await makeHub(projectId, "staged", LEFT);
-    const folderId = async (name: string) => {
-      const listed = await api.get("/api/v2/folders", { query: { projectId, environment: "dev", path: "/" } });
-      return listed.body.folders.find((x: any) => x.name === name).id;
-    };
-    const rename = async (from: string, to: string) =>
-      expect((await api.patch(`/api/v2/folders/${await folderId(from)}`, { projectId, environment: "dev", path: "/", name: to })).status).toBe(200);
-    await rename("last", "last-old");
-    await rename("staged", "last");
-    const before = await storedProjectState(projectId);
+    await pushPastTheReachCap(projectId, "/app");
+    const before = await storedRows({ projectId, except: SYNC_RUN_TABLES });
 
     const withImports = await api.get("/api/v4/secrets", { query: { projectId, environment: "dev", secretPath: "/app", include_imports: "true" } });
     expect(withImports.status).toBe(400);
@@ -123,7 +82,7 @@ describe("hostile import graphs", () => {
     expect(JSON.parse(failed.lastSyncMessage)).toEqual({ error: reachRefusal("/app") });
     expect(await qoveryValues(f.tenant, f.tenant.environment.id)).toEqual({ OWN: "own", FROM_HUB: "h" });
 
-    expect(await storedProjectState(projectId)).toEqual(before);
+    expect(await storedRows({ projectId, except: SYNC_RUN_TABLES })).toEqual(before);
     // The folder's own secrets still read, and so does everything else.
     const own = await listSecrets(projectId, { secretPath: "/app" });
     expect(own.secrets.map((s: any) => s.secretKey)).toEqual(["OWN"]);

@@ -26,49 +26,25 @@ import {
 import { FOLDER_NAME_TOO_LONG, INVALID_FOLDER_NAME } from "../../src/store/paths";
 import { SECRET_COMMENT_TOO_LONG, SECRET_KEY_TOO_LONG } from "../../src/store/secret-rules";
 import { SYNC_EVENT_TYPES } from "../../src/triggers/notifications";
-import { webhookHeaders } from "../../src/triggers/webhook-signature";
-import { api, call, type ApiResponse } from "../helpers/api";
-import { listSecrets, makeFolder, putSecret } from "../helpers/store";
-import { createSync, syncFixture, type SyncFixture } from "../helpers/sync-fixtures";
+import { api, sendSignedNotice, type ApiResponse } from "../helpers/api";
+import { pathOfLength } from "../helpers/paths";
+import { listSecrets, makeFolder } from "../helpers/store";
+import { syncBody } from "../helpers/sync-fixtures";
 import { Browser, textOf } from "../console/browser";
-import { expectNoEffect, expectRefusal } from "./harness";
+import { expectNoEffect, expectRefusal, hostileFixture, type HostileFixture } from "./harness";
 
 vi.setConfig({ testTimeout: 60_000 });
 
-interface Fixture extends SyncFixture {
-  folderId: string;
-  syncId: string;
-  endpoint: { id: string; secret: string };
-  /** a folder whose deepest descendant's path is 4 characters under the path length cap */
-  nearlyFull: { id: string; name: string };
-}
-
-let f: Fixture;
-
-/** A valid path of exactly `length` characters under `/` (full-size folder names, then a shorter last one). */
-function pathOfLength(length: number): string {
-  let path = "";
-  while (path.length + 1 + MAX_FOLDER_NAME_LENGTH < length) path += `/${"a".repeat(MAX_FOLDER_NAME_LENGTH)}`;
-  return `${path}/${"b".repeat(length - path.length - 1)}`;
-}
+/** `nearlyFull`: a folder whose deepest descendant's path is 4 characters under the path length cap */
+let f: HostileFixture & { nearlyFull: { id: string; name: string } };
 
 beforeAll(async () => {
-  const base = await syncFixture({ A: "1" }, "/app");
-  await putSecret(base.project.id, "ROOT", "r");
-  const folder = (await api.get("/api/v2/folders", { query: { projectId: base.project.id, environment: "dev" } })).body.folders[0];
+  const base = await hostileFixture();
   // /x, with a descendant whose path is MAX_PATH_LENGTH - 4 characters long
   const nearlyFull = await makeFolder(base.project.id, "/", "x");
   const deep = `/x${pathOfLength(MAX_PATH_LENGTH - 6)}`;
   await makeFolder(base.project.id, deep.slice(0, deep.lastIndexOf("/")), deep.slice(deep.lastIndexOf("/") + 1));
-  const sync = await createSync(base, { autoSyncEnabled: false });
-  const endpoint = await api.post("/api/v1/webhooks/endpoints", { name: "sizes", projectId: base.project.id });
-  f = {
-    ...base,
-    folderId: folder.id,
-    syncId: sync.id,
-    endpoint: { id: endpoint.body.endpoint.id, secret: endpoint.body.secret },
-    nearlyFull: { id: nearlyFull.id, name: "x" },
-  };
+  f = { ...base, nearlyFull: { id: nearlyFull.id, name: "x" } };
 });
 
 const project = () => ({ projectId: f.project.id });
@@ -76,16 +52,8 @@ const target = () => ({ projectId: f.project.id, environment: "dev", secretPath:
 const many = <T>(count: number, item: (i: number) => T) => Array.from({ length: count }, (_, i) => item(i));
 const key = (i: number) => `K${i}`;
 
-async function sendNotice(payload: Record<string, unknown>) {
-  const body = JSON.stringify({ projectId: f.project.id, environment: "dev", secretPath: "/app", ...payload });
-  const headers = await webhookHeaders(f.endpoint.secret, `msg_${crypto.randomUUID()}`, body);
-  return call("POST", "/api/v1/webhooks/secret-changes", {
-    token: null,
-    rawBody: body,
-    headers: { ...headers, "cf-connecting-ip": "192.0.2.131" },
-    query: { endpointId: f.endpoint.id },
-  });
-}
+const sendNotice = (payload: Record<string, unknown>) =>
+  sendSignedNotice(f.endpoint, { projectId: f.project.id, environment: "dev", secretPath: "/app", ...payload }, { "cf-connecting-ip": "192.0.2.131" });
 
 interface Case {
   route: string;
@@ -320,16 +288,7 @@ const VALUE_CASES: Case[] = [
   {
     route: "POST /api/v1/secret-syncs/qovery (name with a bidi isolate)",
     message: "name: name field can only contain lowercase letters, numbers, and hyphens",
-    send: () =>
-      api.post("/api/v1/secret-syncs/qovery", {
-        name: "sync\u2066",
-        ...project(),
-        connectionId: f.connectionId,
-        environment: "dev",
-        secretPath: "/app",
-        syncOptions: { initialSyncBehavior: "overwrite-destination" },
-        destinationConfig: { organizationId: f.tenant.organizationId, projectId: f.tenant.project.id },
-      }),
+    send: () => api.post("/api/v1/secret-syncs/qovery", syncBody(f, { name: "sync\u2066" })),
   },
   {
     route: "PATCH /api/v1/secret-syncs/qovery/:id (name with NUL)",

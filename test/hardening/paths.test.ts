@@ -5,12 +5,11 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_PATH_DEPTH } from "../../src/lib/limits";
 import { PATH_TOO_DEEP, PATH_TOO_LONG } from "../../src/store/paths";
-import { webhookHeaders } from "../../src/triggers/webhook-signature";
-import { api, call, type ApiResponse } from "../helpers/api";
-import { listSecrets, makeImport, putSecret } from "../helpers/store";
-import { createSync, syncFixture, type SyncFixture } from "../helpers/sync-fixtures";
+import { api, sendSignedNotice, type ApiResponse } from "../helpers/api";
+import { listSecrets, makeImport } from "../helpers/store";
+import { syncBody } from "../helpers/sync-fixtures";
 import { Browser, hiddenInputs, textOf } from "../console/browser";
-import { expectNoEffect, expectRefusal } from "./harness";
+import { expectNoEffect, expectRefusal, hostileFixture, type HostileFixture } from "./harness";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -26,40 +25,19 @@ const HOSTILE_PATHS = [
   },
 ];
 
-interface Fixture extends SyncFixture {
-  folderId: string;
-  importId: string;
-  syncId: string;
-  endpoint: { id: string; secret: string };
-}
-
-let f: Fixture;
+let f: HostileFixture & { importId: string };
 
 beforeAll(async () => {
-  const base = await syncFixture({ A: "1" }, "/app");
-  await putSecret(base.project.id, "ROOT", "r");
-  const folder = (await api.get("/api/v2/folders", { query: { projectId: base.project.id, environment: "dev" } })).body.folders[0];
+  const base = await hostileFixture();
   const secretImport = await makeImport(base.project.id, { environment: "staging", path: "/" }, { environment: "dev", path: "/app" });
-  // Auto-sync off: nothing runs in the background while the tests compare stored rows.
-  const sync = await createSync(base, { autoSyncEnabled: false });
-  const endpoint = await api.post("/api/v1/webhooks/endpoints", { name: "paths", projectId: base.project.id });
-  const endpointSecret = { id: endpoint.body.endpoint.id, secret: endpoint.body.secret };
-  f = { ...base, folderId: folder.id, importId: secretImport.id, syncId: sync.id, endpoint: endpointSecret };
+  f = { ...base, importId: secretImport.id };
 });
 
 const project = () => ({ projectId: f.project.id });
 const workspace = () => ({ workspaceId: f.project.id });
 
-async function sendNotice(secretPath: string) {
-  const body = JSON.stringify({ projectId: f.project.id, environment: "dev", secretPath });
-  const headers = await webhookHeaders(f.endpoint.secret, `msg_${crypto.randomUUID()}`, body);
-  return call("POST", "/api/v1/webhooks/secret-changes", {
-    token: null,
-    rawBody: body,
-    headers: { ...headers, "cf-connecting-ip": "192.0.2.130" },
-    query: { endpointId: f.endpoint.id },
-  });
-}
+const sendNotice = (secretPath: string) =>
+  sendSignedNotice(f.endpoint, { projectId: f.project.id, environment: "dev", secretPath }, { "cf-connecting-ip": "192.0.2.130" });
 
 type Send = (path: string) => Promise<ApiResponse>;
 interface PathRoute {
@@ -103,15 +81,6 @@ const devQuery = () => ({ ...project(), environment: "dev" });
 const stagingQuery = () => ({ ...project(), environment: "staging" });
 const one = [{ secretKey: "A", secretValue: "v" }];
 const folderUpdate = (path: string) => ({ ...project(), environment: "dev", name: "renamed", path });
-const syncBody = (secretPath: string) => ({
-  name: "hostile-path",
-  ...project(),
-  connectionId: f.connectionId,
-  environment: "dev",
-  secretPath,
-  syncOptions: { initialSyncBehavior: "overwrite-destination" },
-  destinationConfig: { organizationId: f.tenant.organizationId, projectId: f.tenant.project.id },
-});
 
 /** Every API route that takes a path, in the body or the query. */
 const PATH_ROUTES: PathRoute[] = [
@@ -149,7 +118,7 @@ const PATH_ROUTES: PathRoute[] = [
   inQuery("/api/v2/secret-imports/secrets", "path", stagingQuery),
   inQuery("/api/v1/secret-imports/secrets/raw", "path", () => ({ ...workspace(), environment: "staging" })),
   // syncs and the signed webhook receiver
-  inBody("post", "/api/v1/secret-syncs/qovery", "secretPath", syncBody),
+  inBody("post", "/api/v1/secret-syncs/qovery", "secretPath", (secretPath) => syncBody(f, { name: "hostile-path", secretPath })),
   inBody("patch", "/api/v1/secret-syncs/qovery/:id", "secretPath", (secretPath) => ({ secretPath }), () => f.syncId),
   { route: "POST /api/v1/webhooks/secret-changes (secretPath)", field: "secretPath", send: sendNotice },
 ];

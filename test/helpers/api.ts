@@ -2,6 +2,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { createApp } from "../../src/app";
+import { webhookHeaders } from "../../src/triggers/webhook-signature";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -88,4 +89,11 @@ export async function createToken(scopes: string[], projectId?: string, extra: R
   const res = await api.post("/api/v1/api-tokens", { name: unique("token"), scopes, projectId, ...extra });
   if (res.status !== 200) throw new Error(`createToken failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as { token: string; apiToken: { id: string } };
+}
+
+/** Posts `payload` to the webhook receiver for `endpoint`, signed now with its secret as a Standard Webhooks sender would. */
+export async function sendSignedNotice(endpoint: { id: string; secret: string }, payload: unknown, headers: Record<string, string> = {}) {
+  const body = JSON.stringify(payload);
+  const signature = await webhookHeaders(endpoint.secret, `msg_${crypto.randomUUID()}`, body);
+  return call("POST", "/api/v1/webhooks/secret-changes", { token: null, rawBody: body, headers: { ...signature, ...headers }, query: { endpointId: endpoint.id } });
 }

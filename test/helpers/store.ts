@@ -45,10 +45,3 @@ export async function changeEventRows(projectId: string) {
   const { results } = await env.DB.prepare("SELECT * FROM change_events WHERE project_id = ? ORDER BY created_at, rowid").bind(projectId).all<Record<string, unknown>>();
   return results;
 }
-
-/** Everything a project stores in the secret store (folders, secrets, imports), to show a refused request changed nothing. */
-export async function storedProjectState(projectId: string) {
-  const rows = async (table: string) =>
-    (await env.DB.prepare(`SELECT * FROM ${table} WHERE project_id = ? ORDER BY id`).bind(projectId).all<Record<string, unknown>>()).results;
-  return { folders: await rows("folders"), secrets: await rows("secrets"), imports: await rows("secret_imports") };
-}

@@ -85,6 +85,20 @@ export async function createSync(f: SyncFixture, o: SyncOverrides = {}) {
   return res.body.secretSync as { id: string; name: string; syncStatus: string | null; lastSyncJobId: string | null };
 }
 
+/** A valid body for creating a sync of `f`'s /app (an environment-scoped destination), with `overrides` applied. */
+export function syncBody(f: SyncFixture, overrides: Record<string, unknown> = {}) {
+  return {
+    name: "valid-name",
+    projectId: f.project.id,
+    connectionId: f.connectionId,
+    environment: "dev",
+    secretPath: "/app",
+    syncOptions: { initialSyncBehavior: "overwrite-destination" },
+    destinationConfig: { organizationId: f.tenant.organizationId, projectId: f.tenant.project.id, environmentId: f.tenant.environment.id },
+    ...overrides,
+  };
+}
+
 export const getSync = async (syncId: string) => (await api.get(`/api/v1/secret-syncs/qovery/${syncId}`)).body.secretSync;
 
 /** Waits for the real queue consumer to finish the sync's latest run of `kind`. */

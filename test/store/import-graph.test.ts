@@ -1,7 +1,8 @@
 /** The import graph one read walks, in memory: how far it reaches (and its cap), and merging each folder once. */
 import { describe, expect, it } from "vitest";
+import { MAX_IMPORT_DEPTH, MAX_IMPORTED_FOLDERS_PER_READ } from "../../src/lib/limits";
 import { importMerger } from "../../src/store/import-precedence";
-import { MAX_IMPORT_DEPTH, MAX_IMPORTED_FOLDERS_PER_READ, ProjectTree, type FolderRow, type SecretImportRow } from "../../src/store/project-tree";
+import { ProjectTree, type FolderRow, type SecretImportRow } from "../../src/store/project-tree";
 
 const NOW = "2026-01-01T00:00:00.000Z";
 const ENV = { id: "env-dev", projectId: "p", name: "Development", slug: "dev", position: 1, createdAt: NOW, updatedAt: NOW };

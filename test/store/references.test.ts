@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { MAX_EXPANDED_VALUE_BYTES, MAX_EXPANSION_BYTES_PER_READ, MAX_REFERENCE_DEPTH } from "../../src/lib/limits";
 import {
   createExpander,
-  MAX_EXPANDED_VALUE_BYTES,
-  MAX_EXPANSION_BYTES_PER_READ,
-  MAX_REFERENCE_DEPTH,
   parseReference,
   referencedAddresses,
   renameReferences,

@@ -33,13 +33,7 @@ import {
   SECRET_KEY_TOO_LONG,
   secretKeyProblem,
 } from "../../src/store/secret-rules";
-
-/** A valid path of exactly `length` characters: full-size folder names, then a shorter last one. */
-function pathOfLength(length: number): string {
-  let path = "";
-  while (path.length + 1 + MAX_FOLDER_NAME_LENGTH < length) path += `/${"a".repeat(MAX_FOLDER_NAME_LENGTH)}`;
-  return `${path}/${"b".repeat(length - path.length - 1)}`;
-}
+import { pathOfLength } from "../helpers/paths";
 
 describe("path normalisation", () => {
   it.each([

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { loadKeyRing } from "../../src/lib/crypto";
-import { MAX_IMPORT_DEPTH } from "../../src/store/project-tree";
+import { MAX_IMPORT_DEPTH } from "../../src/lib/limits";
 import { readResolvedSecrets } from "../../src/store/secret-reader";
 import { api, createProject, createToken } from "../helpers/api";
 import { countedGet, countingD1 } from "../helpers/d1-counter";

@@ -1,22 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createToken } from "../helpers/api";
-import { createSync, getSync, latestRun, putSecrets, syncFixture, triggerSync, waitForRun, type SyncFixture } from "../helpers/sync-fixtures";
+import { createSync, getSync, latestRun, putSecrets, syncBody, syncFixture, triggerSync, waitForRun } from "../helpers/sync-fixtures";
 
 const BASE = "/api/v1/secret-syncs/qovery";
-
-function body(f: SyncFixture, overrides: Record<string, unknown> = {}) {
-  return {
-    name: "valid-name",
-    projectId: f.project.id,
-    connectionId: f.connectionId,
-    environment: "dev",
-    secretPath: "/app",
-    syncOptions: { initialSyncBehavior: "overwrite-destination" },
-    destinationConfig: { organizationId: f.tenant.organizationId, projectId: f.tenant.project.id, environmentId: f.tenant.environment.id },
-    ...overrides,
-  };
-}
 
 const syncCount = async () => (await env.DB.prepare("select count(*) as n from secret_syncs").first<{ n: number }>())!.n;
 
@@ -43,7 +30,7 @@ describe("creating a sync: validation", () => {
       [{ isEnabled: "yes" }, 422, /isEnabled must be a boolean/],
     ];
     for (const [overrides, status, message] of cases) {
-      const res = await api.post(BASE, body(f, overrides));
+      const res = await api.post(BASE, syncBody(f, overrides));
       expect(res.status, JSON.stringify(overrides)).toBe(status);
       expect(res.body.message, JSON.stringify(overrides)).toMatch(message);
       expect(Object.keys(res.body)).toEqual(expect.arrayContaining(["reqId", "statusCode", "message", "error"]));
@@ -56,14 +43,14 @@ describe("creating a sync: validation", () => {
   it("rejects a duplicate name in the project, with Infisical's message", async () => {
     const f = await syncFixture({ A: "1" });
     await createSync(f, { name: "taken", autoSyncEnabled: false });
-    const res = await api.post(BASE, body(f, { name: "taken" }));
+    const res = await api.post(BASE, syncBody(f, { name: "taken" }));
     expect(res.status).toBe(400);
     expect(res.body.message).toBe(`A Secret Sync with the name "taken" already exists for the project with ID "${f.project.id}"`);
   });
 
   it("fills in Qovery display names and reports both auto-sync spellings", async () => {
     const f = await syncFixture({ A: "1" });
-    const res = await api.post(BASE, body(f, { isAutoSyncEnabled: false }));
+    const res = await api.post(BASE, syncBody(f, { isAutoSyncEnabled: false }));
     expect(res.status).toBe(200);
     const sync = res.body.secretSync;
     expect(sync.destinationConfig).toMatchObject({ organizationName: expect.any(String), projectName: "backend", environmentName: "staging", variableType: "secret" });

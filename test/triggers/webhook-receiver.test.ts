@@ -4,7 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { INVALID_SIGNATURE_MESSAGE, RECEIVER_MAX_BODY_BYTES } from "../../src/triggers/webhook-receiver";
+import { RECEIVER_MAX_BODY_BYTES } from "../../src/lib/limits";
+import { INVALID_SIGNATURE_MESSAGE } from "../../src/triggers/webhook-receiver";
 import { webhookHeaders } from "../../src/triggers/webhook-signature";
 import { api, call, createProject, createToken, unique } from "../helpers/api";
 import { createFolder, createSync, putSecrets, qoveryValues, syncFixture, waitForRun, type SyncFixture } from "../helpers/sync-fixtures";

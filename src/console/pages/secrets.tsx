@@ -4,7 +4,8 @@
  */
 import { requireAccess } from "../../auth/context";
 import { ApiError, badRequest, notFound } from "../../lib/errors";
-import { loadKeyRing } from "../../lib/crypto";
+import type { Db } from "../../db/client";
+import { loadKeyRing, type KeyRing } from "../../lib/crypto";
 import { createFolder, listFolders } from "../../store/folders";
 import { folderNameProblem, InvalidPathError, joinPath, normalizePath, pathSegments, ROOT_PATH } from "../../store/paths";
 import { getProject, type PublicProject } from "../../store/projects";
@@ -23,7 +24,7 @@ import type { ConsoleContext } from "../context";
 import { dbOf, storeAs } from "../deps";
 import { audit, readForm } from "../forms";
 import { secretActionUrl, secretsUrl } from "../urls";
-import { EmptyState, PostForm, SubmitButton, Tabs, TextArea, TextField, type FieldErrors } from "../ui/components";
+import { EmptyState, Notice, PostForm, SubmitButton, Tabs, TextArea, TextField, type FieldErrors } from "../ui/components";
 import { renderPage } from "../ui/layout";
 import { ProjectShell } from "../ui/project-shell";
 
@@ -128,6 +129,21 @@ function FolderTree({ at, paths }: { at: Location; paths: string[] }) {
   );
 }
 
+/**
+ * The folder's own secrets and its imports, values not even decrypted. A folder whose imports reach more folders than
+ * one read may (MAX_IMPORTED_FOLDERS_PER_READ) cannot be read with them (400): its own secrets are still listed, and
+ * `importsProblem` says why its imports are not.
+ */
+async function listFolder(db: Db, ring: KeyRing, where: { projectId: string; environment: string; secretPath: string }) {
+  const query = { ...where, recursive: false, expandReferences: false, viewValue: false, tagSlugs: [], metadataFilter: [] };
+  try {
+    return { view: await listSecretsView(db, ring, { ...query, includeImports: true }), importsProblem: null };
+  } catch (error) {
+    if (!(error instanceof ApiError && error.statusCode === 400)) throw error;
+    return { view: await listSecretsView(db, ring, { ...query, includeImports: false }), importsProblem: error.message };
+  }
+}
+
 async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState, status: 200 | 400 | 422 = 200) {
   const auth = c.get("auth");
   const { project, environment, path } = at;
@@ -144,8 +160,8 @@ async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState,
     const db = dbOf(c);
     const ring = await loadKeyRing(c.env.ENCRYPTION_KEY);
     const where = { projectId: project.id, environment: environment.slug, secretPath: path };
-    // Values are not even decrypted for the listing; only the one revealed or edited secret is.
-    const view = await listSecretsView(db, ring, { ...where, recursive: false, includeImports: true, expandReferences: false, viewValue: false, tagSlugs: [], metadataFilter: [] });
+    // Only the one revealed or edited secret is decrypted.
+    const { view, importsProblem } = await listFolder(db, ring, where);
     const folderPaths = (await listFolders(db, project.id, { environment: environment.slug, path: ROOT_PATH, recursive: true })).map((f) => f.path);
     const shownKey = edit ?? reveal;
     const shown =
@@ -295,7 +311,11 @@ async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState,
 
         <section aria-labelledby="imports-heading">
           <h2 id="imports-heading">Secret imports</h2>
-          {view.imports.length ? (
+          {importsProblem ? (
+            <Notice tone="error">
+              The secrets this folder imports cannot be shown: {importsProblem}. The secrets listed above are the folder's own.
+            </Notice>
+          ) : view.imports.length ? (
             <>
               <p class="muted">This folder also reads the secrets below. Its own secrets win over imported ones, and later imports win over earlier ones.</p>
               {view.imports.map((imported) => (
