@@ -44,7 +44,12 @@ export interface ChangeEvent extends StoreChange {
  * Runs `statements` and records `changes` and `audit` atomically, then notifies `onStoreChanged`. One event per folder
  * and action.
  */
-export async function commitChanges(ctx: StoreContext, statements: BatchItem<"sqlite">[], changes: StoreChange[], audit: AuditEntry): Promise<ChangeEvent[]> {
+export async function commitChanges(
+  ctx: StoreContext,
+  statements: BatchItem<"sqlite">[],
+  changes: StoreChange[],
+  audit: AuditEntry,
+): Promise<ChangeEvent[]> {
   const createdAt = nowIso();
   const events = distinct(changes).map((change) => ({
     ...change,

@@ -179,7 +179,12 @@ export interface UpdateFolderInput {
 }
 
 /** Renames (and re-describes) folders atomically; a renamed folder's descendants move with it. */
-async function renameFolders(ctx: StoreContext, projectId: string, inputs: UpdateFolderInput[], audit: (updated: FolderRow[]) => AuditEntry) {
+async function renameFolders(
+  ctx: StoreContext,
+  projectId: string,
+  inputs: UpdateFolderInput[],
+  audit: (updated: FolderRow[]) => AuditEntry,
+) {
   assertMayEver(ctx.actor, projectId, "edit", "secret-folders");
   const tree = await loadProjectTree(ctx.db, projectId);
   const now = nowIso();
@@ -241,8 +246,13 @@ export async function updateFolder(ctx: StoreContext, projectId: string, input: 
 }
 
 export function updateFolders(ctx: StoreContext, projectId: string, inputs: UpdateFolderInput[]) {
-  const audit = (rows: FolderRow[]): AuditEntry => ({ action: "folder.update", projectId, targetType: "folder", targetId: null, metadata: { paths: rows.map((r) => r.path) } });
-  return renameFolders(ctx, projectId, inputs, audit);
+  return renameFolders(ctx, projectId, inputs, (rows) => ({
+    action: "folder.update",
+    projectId,
+    targetType: "folder",
+    targetId: null,
+    metadata: { paths: rows.map((r) => r.path) },
+  }));
 }
 
 export interface DeleteFolderInput {

@@ -137,7 +137,11 @@ export async function listProjects(ctx: StoreContext) {
   return reachable.map((p) => publicProject(p, envs.filter((e) => e.projectId === p.id)));
 }
 
-export async function updateProject(ctx: StoreContext, projectId: string, input: { name?: string; description?: string | null; slug?: string }) {
+export async function updateProject(
+  ctx: StoreContext,
+  projectId: string,
+  input: { name?: string; description?: string | null; slug?: string },
+) {
   assertCan(ctx.actor, projectId, "edit", "workspace");
   const { db } = ctx;
   const row = await getProjectRow(db, projectId);
@@ -196,7 +200,12 @@ const environmentAudit = (action: string, environment: EnvironmentRow, metadata:
 export async function listEnvironments(ctx: StoreContext, projectId: string) {
   assertCan(ctx.actor, projectId, "read", "environments");
   await getProjectRow(ctx.db, projectId);
-  const rows = await ctx.db.select().from(environments).where(eq(environments.projectId, projectId)).orderBy(asc(environments.position)).all();
+  const rows = await ctx.db
+    .select()
+    .from(environments)
+    .where(eq(environments.projectId, projectId))
+    .orderBy(asc(environments.position))
+    .all();
   return rows.map(publicEnvironment);
 }
 

@@ -102,12 +102,16 @@ export async function createSecretImport(ctx: StoreContext, projectId: string, i
     updatedAt: now,
   };
   checkReach(tree, destination, row);
-  const metadata = { environment: input.environment, path: input.path, importEnvironment: input.source.environment, importPath: input.source.path };
   await commitChanges(
     ctx,
     [ctx.db.insert(secretImports).values(row)],
     [importChange(tree, destination, "secret-import.create")],
-    importAudit("secret-import.create", projectId, row.id, metadata),
+    importAudit("secret-import.create", projectId, row.id, {
+      environment: input.environment,
+      path: input.path,
+      importEnvironment: input.source.environment,
+      importPath: input.source.path,
+    }),
   );
   return publicSecretImport(row, tree.environmentOf(source));
 }
@@ -180,7 +184,12 @@ export async function updateSecretImport(ctx: StoreContext, projectId: string, i
       ...renumber(ctx.db, ordered, now),
     ],
     [importChange(tree, destination, "secret-import.update")],
-    importAudit("secret-import.update", projectId, updated.id, { environment: input.environment, path: input.path, importPath: updated.importPath, position: updated.position }),
+    importAudit("secret-import.update", projectId, updated.id, {
+      environment: input.environment,
+      path: input.path,
+      importPath: updated.importPath,
+      position: updated.position,
+    }),
   );
   return publicSecretImport(updated, tree.environmentOf(source));
 }

@@ -44,7 +44,11 @@ const everySecret: SecretFilter = () => true;
  * reader may not see hides nothing. Imports are followed from folders fewer than MAX_IMPORT_DEPTH hops from the
  * folder read.
  */
-function effectiveSecrets(snapshot: SecretSnapshot, reach: ImportReach, shows: SecretFilter = everySecret): (folder: FolderRow) => LoadedSecret[] {
+function effectiveSecrets(
+  snapshot: SecretSnapshot,
+  reach: ImportReach,
+  shows: SecretFilter = everySecret,
+): (folder: FolderRow) => LoadedSecret[] {
   const tree = snapshot.tree;
   const resolve = importMerger<LoadedSecret>({
     own: (folderId) => snapshot.secretsIn(folderId).filter(shows),
@@ -157,7 +161,7 @@ async function prepareValues(
 
 type ValueShower = Awaited<ReturnType<typeof prepareValues>>;
 
-const deniedLocation = (secret: SecretAddress): DeniedLocation => ({ key: secret.key, environment: secret.environment, path: secret.secretPath });
+const deniedLocation = (a: SecretAddress): DeniedLocation => ({ key: a.key, environment: a.environment, path: a.secretPath });
 const addressOf = (secret: LoadedSecret): SecretAddress => ({ ...secret.location, key: secret.key });
 
 /**
@@ -242,7 +246,11 @@ export async function listSecretsView(ctx: StoreContext, q: ListSecretsQuery) {
   const folder = requireListedFolder(tree, q.environment, q.secretPath);
   const describable = locationCheck(actor, q.projectId, "describeSecret", "secrets");
   const readable = valueReadCheck(actor, q.projectId);
-  const listable = (f: FolderRow) => describable(locationOf(tree, f)) && (!q.viewValue || f.id === folder.id || readable(locationOf(tree, f)));
+  // With values, a subfolder whose values the actor may not read is left out; the listed folder itself refuses below.
+  const listable = (f: FolderRow) => {
+    const at = locationOf(tree, f);
+    return describable(at) && (!q.viewValue || f.id === folder.id || readable(at));
+  };
   const ownFolders = (q.recursive ? tree.subtree(folder) : [folder]).filter(listable).sort((a, b) => a.path.localeCompare(b.path));
   const reach = q.includeImports ? tree.importReach(folder.id) : null;
   const snapshot = await SecretSnapshot.load(ctx.db, await keyRingOf(ctx), tree, { folders: [...ownFolders, ...(reach?.folders ?? [])] });
@@ -250,7 +258,8 @@ export async function listSecretsView(ctx: StoreContext, q: ListSecretsQuery) {
   if (q.viewValue && own.some((s) => s.row.folderId === folder.id)) {
     assertCan(actor, q.projectId, "readValue", "secrets", fieldsAt(q.environment, folder.path));
   }
-  const layers = reach ? importLayers(snapshot, folder, reach, (s) => describable(s.location) && (!q.viewValue || readable(s.location))) : [];
+  const importable: SecretFilter = (s) => describable(s.location) && (!q.viewValue || readable(s.location));
+  const layers = reach ? importLayers(snapshot, folder, reach, importable) : [];
   const imported = layers.flatMap((layer) => layer.secrets);
   const shown = q.expandReferences ? { raw: [], expanded: [...own, ...imported] } : { raw: own, expanded: imported };
   const show = await prepareValues(snapshot, q, shown, readable);
@@ -313,16 +322,20 @@ export async function getSecretView(ctx: StoreContext, q: GetSecretQuery) {
   const own = { environment: q.environment, secretPath: folder.path, key: q.key };
   // Without imports only the one secret is read; the import fallback needs the imported folders whole.
   const reach = q.includeImports ? tree.importReach(folder.id) : null;
-  const snapshot = await SecretSnapshot.load(ctx.db, await keyRingOf(ctx), tree, reach ? { folders: [folder, ...reach.folders] } : { secrets: [own] });
+  const scope = reach ? { folders: [folder, ...reach.folders] } : { secrets: [own] };
+  const snapshot = await SecretSnapshot.load(ctx.db, await keyRingOf(ctx), tree, scope);
   const describable = locationCheck(actor, q.projectId, "describeSecret", "secrets");
-  const found = reach ? effectiveSecrets(snapshot, reach, (s) => describable(s.location))(folder).find((s) => s.key === q.key) : snapshot.find(own);
+  const found = reach
+    ? effectiveSecrets(snapshot, reach, (s) => describable(s.location))(folder).find((s) => s.key === q.key)
+    : snapshot.find(own);
   if (!found) throw notFound(`Secret with name '${q.key}' not found`, "GetSecretByName");
   if (q.version !== undefined && q.version !== found.row.version) {
     throw notFound(`Secret with name '${q.key}' has no version ${q.version}: only the current version (${found.row.version}) is kept`, "GetSecretByName");
   }
   const readable = valueReadCheck(actor, q.projectId);
   if (q.viewValue && !readable(found.location)) throw secretValueDenied(q.key, found.row.folderId !== folder.id);
-  const show = await prepareValues(snapshot, q, q.expandReferences ? { raw: [], expanded: [found] } : { raw: [found], expanded: [] }, readable);
+  const shown = q.expandReferences ? { raw: [], expanded: [found] } : { raw: [found], expanded: [] };
+  const show = await prepareValues(snapshot, q, shown, readable);
   try {
     return listedSecret(found, show(found, q.expandReferences));
   } catch (error) {

@@ -50,7 +50,10 @@ export const secretMetadataOf = (secret: LoadedSecret) => JSON.parse(secret.row.
 
 export const createdSecret = (secret: WrittenSecret) => rawSecret(secret, shownAfterWrite(secret));
 
-export const changedSecret = (secret: WrittenSecret) => ({ ...rawSecret(secret, shownAfterWrite(secret)), secretValueHidden: secret.valueHidden });
+export const changedSecret = (secret: WrittenSecret) => ({
+  ...rawSecret(secret, shownAfterWrite(secret)),
+  secretValueHidden: secret.valueHidden,
+});
 
 export function listedSecret(secret: LoadedSecret, view: ShownValue) {
   return { ...rawSecret(secret, view), secretPath: secret.location.secretPath, secretValueHidden: view.hidden, tags: [], secretMetadata: secretMetadataOf(secret) };

@@ -228,7 +228,13 @@ const fieldsOf = (secret: StoredSecret): SecretFields => ({
  * also rewrites the references that named the old key anywhere in the project, so renaming reads every secret of
  * the project once.
  */
-async function patchSecrets(ctx: StoreContext, target: SecretTarget, patches: SecretPatch[], mode: UpsertMode, messages: UpdateMessages): Promise<WrittenSecret[]> {
+async function patchSecrets(
+  ctx: StoreContext,
+  target: SecretTarget,
+  patches: SecretPatch[],
+  mode: UpsertMode,
+  messages: UpdateMessages,
+): Promise<WrittenSecret[]> {
   if (patches.some((p) => p.newKey === "")) throw badRequest("newSecretName cannot be empty");
   const { actor } = ctx;
   const locations = patches.map((patch) => ({ environment: target.environment, secretPath: patch.secretPath ?? target.secretPath }));
@@ -238,7 +244,8 @@ async function patchSecrets(ctx: StoreContext, target: SecretTarget, patches: Se
   } else {
     for (const location of locations) assertCan(actor, target.projectId, "edit", "secrets", secretsAt(location));
   }
-  assertReferencesDescribable(ctx, target.projectId, patches.flatMap((patch, i) => (patch.value === undefined ? [] : [{ value: patch.value, location: locations[i]! }])));
+  const newValues = patches.flatMap((patch, i) => (patch.value === undefined ? [] : [{ value: patch.value, location: locations[i]! }]));
+  assertReferencesDescribable(ctx, target.projectId, newValues);
   const tree = await loadProjectTree(ctx.db, target.projectId);
   const environment = tree.requireEnvironment(target.environment);
   const located = patches.map((patch) => ({ patch, folder: tree.requireFolder(target.environment, patch.secretPath ?? target.secretPath, messages.folderError) }));
@@ -264,7 +271,7 @@ async function patchSecrets(ctx: StoreContext, target: SecretTarget, patches: Se
   for (const { patch, folder } of located) {
     const at = secretsAt(locationOf(tree, folder));
     if (mode === "upsert") assertCan(actor, target.projectId, find(folder, patch.key) ? "edit" : "create", "secrets", at);
-    if (renames.some((r) => r.patch === patch)) assertCan(actor, target.projectId, messages.renameNeeds, "secrets", at);
+    if (patch.newKey !== undefined && patch.newKey !== patch.key) assertCan(actor, target.projectId, messages.renameNeeds, "secrets", at);
   }
   const renameTargets = renames.map(({ patch, folder }) => `${folder.path}:${patch.newKey}`);
   const taken = renames.filter(({ patch, folder }, i) => find(folder, patch.newKey!) || renameTargets.indexOf(renameTargets[i]!) !== i);
@@ -310,9 +317,10 @@ async function patchSecrets(ctx: StoreContext, target: SecretTarget, patches: Se
     }
   }
 
+  const by = { actorType: actor.kind, actorId: actor.id, actorName: actor.name };
   for (const draft of drafts.values()) {
     if (draft.isNew) continue;
-    draft.row = { ...draft.row, version: draft.row.version + 1, actorType: actor.kind, actorId: actor.id, actorName: actor.name, updatedAt: now };
+    draft.row = { ...draft.row, ...by, version: draft.row.version + 1, updatedAt: now };
   }
   const all = [...drafts.values()];
   const { sealed, statements } = await writeDrafts(ctx.db, keyRing, all);

@@ -250,24 +250,35 @@ describe("every store action, granted by exactly its rule", () => {
 
   it("importing a folder also takes describeSecret on the folder imported, on create and when re-pointed", async () => {
     const f = await fixture();
-    const importer = actorWith([{ subject: "secret-imports", action: ["create", "edit"] }, { subject: "secrets", action: ["describeSecret"], conditions: { environment: "staging" } }], f.projectId);
-    const create = (source: { environment: string; path: string }) => imports.createSecretImport(storeAs(importer), f.projectId, { environment: "dev", path: "/app", source });
+    const importer = actorWith(
+      [
+        { subject: "secret-imports", action: ["create", "edit"] },
+        { subject: "secrets", action: ["describeSecret"], conditions: { environment: "staging" } },
+      ],
+      f.projectId,
+    );
+    const create = (source: { environment: string; path: string }) =>
+      imports.createSecretImport(storeAs(importer), f.projectId, { environment: "dev", path: "/app", source });
     const denied = await refusal(create({ environment: "prod", path: "/" }));
     expectDenied(denied, "describeSecret", "secrets");
     expect(denied.details).toEqual([{ action: ["describeSecret"], inverted: false, subject: "secrets", conditions: { environment: "staging" } }]);
-    const repoint = await refusal(imports.updateSecretImport(storeAs(importer), f.projectId, f.secretImport.id, { environment: "dev", path: "/app", source: { environment: "prod" } }));
-    expectDenied(repoint, "describeSecret", "secrets");
+    const update = (source: { environment?: string; position?: number }) =>
+      imports.updateSecretImport(storeAs(importer), f.projectId, f.secretImport.id, { environment: "dev", path: "/app", source });
+    expectDenied(await refusal(update({ environment: "prod" })), "describeSecret", "secrets");
     // Moving it without re-pointing reads nothing new.
-    expect(await imports.updateSecretImport(storeAs(importer), f.projectId, f.secretImport.id, { environment: "dev", path: "/app", source: { position: 1 } })).toMatchObject({ version: 2 });
+    expect(await update({ position: 1 })).toMatchObject({ version: 2 });
   });
 
   it("checks a folder where it really is, not where the request says it is", async () => {
     const f = await fixture();
     // May edit folders in "/" only; the folder named by id sits in "/app".
     const rootOnly = actorWith([{ subject: "secret-folders", action: ["edit", "delete"], conditions: { secretPath: "/" } }], f.projectId);
-    expectDenied(await refusal(folders.updateFolder(storeAs(rootOnly), f.projectId, { idOrName: f.sub.id, environment: "dev", path: "/", name: "x" })), "edit", "secret-folders");
-    expectDenied(await refusal(folders.deleteFolder(storeAs(rootOnly), f.projectId, { idOrName: f.sub.id, environment: "dev", path: "/", force: true })), "delete", "secret-folders");
-    expect(await folders.updateFolder(storeAs(rootOnly), f.projectId, { idOrName: "app", environment: "dev", path: "/", name: "application" })).toMatchObject({ path: "/application" });
+    const rename = (idOrName: string, name: string) =>
+      folders.updateFolder(storeAs(rootOnly), f.projectId, { idOrName, environment: "dev", path: "/", name });
+    expectDenied(await refusal(rename(f.sub.id, "x")), "edit", "secret-folders");
+    const remove = folders.deleteFolder(storeAs(rootOnly), f.projectId, { idOrName: f.sub.id, environment: "dev", path: "/", force: true });
+    expectDenied(await refusal(remove), "delete", "secret-folders");
+    expect(await rename("app", "application")).toMatchObject({ path: "/application" });
   });
 
   it("an upsert needs edit for keys that exist and create for keys that do not", async () => {
@@ -280,7 +291,8 @@ describe("every store action, granted by exactly its rule", () => {
     expect((await upsert(storeAs(creator), "FRESH"))[0]).toMatchObject({ key: "FRESH", row: { version: 1 } });
     expectDenied(await refusal(upsert(storeAs(creator), "KEY")), "edit", "secrets");
     // A batch rename needs create at the folder, as Infisical (a single rename needs edit).
-    expectDenied(await refusal(secrets.updateSecrets(storeAs(editor), appTarget(f), [{ key: "KEY", newKey: "K2" }], "failOnNotFound")), "create", "secrets");
+    const batchRename = secrets.updateSecrets(storeAs(editor), appTarget(f), [{ key: "KEY", newKey: "K2" }], "failOnNotFound");
+    expectDenied(await refusal(batchRename), "create", "secrets");
     expect(await secrets.updateSecret(storeAs(editor), appTarget(f), { key: "KEY", newKey: "K2" })).toMatchObject({ key: "K2" });
   });
 });
@@ -333,9 +345,10 @@ describe("conditions on environment and secret path", () => {
     const allowFirst = actorWith([readAll, forbidApi], p);
     expect(await readable(allowFirst, p, "dev", "/app")).toBe("dev/app");
     expect(await readable(allowFirst, p, "dev", "/app/api/v1")).toBe("denied");
-    const denied = await refusal(getSecretById(storeAs(allowFirst), (await listSecretsView(storeAs(allowFirst), listQuery(p, { secretPath: "/app/api", viewValue: false }))).secrets[0]!.id));
+    const listed = await listSecretsView(storeAs(allowFirst), listQuery(p, { secretPath: "/app/api", viewValue: false }));
+    const denied = await refusal(getSecretById(storeAs(allowFirst), listed.secrets[0]!.id));
     expectDenied(denied, "readValue", "secrets");
-    expect(denied.details[0]).toEqual({ action: ["readValue"], inverted: true, subject: "secrets", conditions: { secretPath: { $glob: "/app/api/**" } } });
+    expect(denied.details[0]).toEqual({ ...forbidApi, inverted: true });
     // The secret can still be described: only its value is forbidden.
     const described = await getSecretView(storeAs(allowFirst), getQuery(p, "K", { secretPath: "/app/api", viewValue: false }));
     expect(described).toMatchObject({ secretValue: "<hidden-by-infisical>", secretValueHidden: true });
@@ -345,7 +358,8 @@ describe("conditions on environment and secret path", () => {
 
   it("conditions apply to writes at the folder written", async () => {
     const p = await spread();
-    const writer = actorWith([{ subject: "secrets", action: ["create", "edit", "delete"], conditions: { environment: "dev", secretPath: { $glob: "/app/**" } } }], p);
+    const conditions = { environment: "dev", secretPath: { $glob: "/app/**" } };
+    const writer = actorWith([{ subject: "secrets", action: ["create", "edit", "delete"], conditions }], p);
     const at = (environment: string, secretPath: string) => ({ projectId: p, environment, secretPath });
     expect(await secrets.createSecret(storeAs(writer), at("dev", "/app/api"), newSecret("NEW", "x"))).toMatchObject({ key: "NEW" });
     expectDenied(await refusal(secrets.createSecret(storeAs(writer), at("dev", "/ops"), newSecret("NEW", "x"))), "create", "secrets");
@@ -366,9 +380,13 @@ describe("what reads show", () => {
     const hidden = await listSecretsView(storeAs(describer), listQuery(f.projectId, { secretPath: "/app", viewValue: false }));
     expect(hidden.secrets).toEqual([expect.objectContaining({ secretKey: "KEY", secretValue: "<hidden-by-infisical>", secretValueHidden: true })]);
     expectDenied(await refusal(listSecretsView(storeAs(describer), listQuery(f.projectId, { secretPath: "/app" }))), "readValue", "secrets");
-    const one = await refusal(getSecretView(storeAs(describer), getQuery(f.projectId, "KEY", { secretPath: "/app" })));
-    expect(one).toMatchObject({ statusCode: 403, error: "ForbiddenReadSecretError", message: "You do not have permission to view secret value on secret with name 'KEY'" });
-    expect(await getSecretView(storeAs(describer), getQuery(f.projectId, "KEY", { secretPath: "/app", viewValue: false }))).toMatchObject({ secretValueHidden: true });
+    const get = (viewValue: boolean) => getSecretView(storeAs(describer), getQuery(f.projectId, "KEY", { secretPath: "/app", viewValue }));
+    expect(await refusal(get(true))).toMatchObject({
+      statusCode: 403,
+      error: "ForbiddenReadSecretError",
+      message: "You do not have permission to view secret value on secret with name 'KEY'",
+    });
+    expect(await get(false)).toMatchObject({ secretValueHidden: true });
     // Without any describeSecret rule the list is refused outright.
     expectDenied(await refusal(listSecretsView(storeAs(actorWith([], f.projectId)), listQuery(f.projectId))), "describeSecret", "secrets");
   });
@@ -388,7 +406,8 @@ describe("what reads show", () => {
     await makeImport(p, { environment: "dev", path: "/app" }, { environment: "dev", path: "/ops" });
     // /app/common imports /ops too: nested imported secrets are judged at the folder they come from.
     await makeImport(p, { environment: "dev", path: "/app/common" }, { environment: "dev", path: "/ops" });
-    const reader = actorWith([{ ...readAll, conditions: { environment: "dev", secretPath: { $glob: "/app/**" } } }, { subject: "secret-imports", action: ["read"] }], p);
+    const appOnly = { environment: "dev", secretPath: { $glob: "/app/**" } };
+    const reader = actorWith([{ ...readAll, conditions: appOnly }, { subject: "secret-imports", action: ["read"] }], p);
 
     const everything = await listSecretsView(storeAs(reader), listQuery(p, { recursive: true }));
     expect(everything.secrets.map((s) => [s.secretPath, s.secretKey, s.secretValue])).toEqual([
@@ -404,8 +423,9 @@ describe("what reads show", () => {
     const importRoute = await importedSecretsView(storeAs(reader), { projectId: p, environmentSlug: "dev", path: "/app" });
     expect(importRoute.map((i) => i.secrets.map((s) => s.secretKey))).toEqual([["COMMON", "SHARED"], []]);
     // The import fallback of a get finds only what the reader may describe.
-    expect(await getSecretView(storeAs(reader), getQuery(p, "COMMON", { secretPath: "/app", includeImports: true }))).toMatchObject({ secretValue: "common-value" });
-    expect(await refusal(getSecretView(storeAs(reader), getQuery(p, "OPS", { secretPath: "/app", includeImports: true })))).toMatchObject({ statusCode: 404 });
+    const getImported = (key: string) => getSecretView(storeAs(reader), getQuery(p, key, { secretPath: "/app", includeImports: true }));
+    expect(await getImported("COMMON")).toMatchObject({ secretValue: "common-value" });
+    expect(await refusal(getImported("OPS"))).toMatchObject({ statusCode: 404 });
     // An admin sees the other folders' secrets through the same imports.
     const admin = await listSecretsView(storeAs(actorWith([readAll], p)), listQuery(p, { secretPath: "/app", includeImports: true }));
     expect(admin.imports[1]!.secrets.map((s) => s.secretKey)).toEqual(["OPS", "SHARED"]);
@@ -419,9 +439,15 @@ describe("what reads show", () => {
     const values = await listSecretsView(storeAs(reader), listQuery(p, { includeImports: true }));
     expect(values.imports[0]!.secrets).toEqual([]);
     const keys = await listSecretsView(storeAs(reader), listQuery(p, { includeImports: true, viewValue: false }));
-    expect(keys.imports[0]!.secrets).toEqual([expect.objectContaining({ secretKey: "FROM_STAGING", secretValue: "<hidden-by-infisical>", secretValueHidden: true })]);
+    expect(keys.imports[0]!.secrets).toEqual([
+      expect.objectContaining({ secretKey: "FROM_STAGING", secretValue: "<hidden-by-infisical>", secretValueHidden: true }),
+    ]);
     const one = await refusal(getSecretView(storeAs(reader), getQuery(p, "FROM_STAGING", { includeImports: true })));
-    expect(one).toMatchObject({ statusCode: 403, error: "ForbiddenReadSecretError", message: "You do not have permission to view secret import value on secret with name 'FROM_STAGING'" });
+    expect(one).toMatchObject({
+      statusCode: 403,
+      error: "ForbiddenReadSecretError",
+      message: "You do not have permission to view secret import value on secret with name 'FROM_STAGING'",
+    });
   });
 
   it("recursive listing with values leaves out subfolders whose values the reader may not read", async () => {
@@ -443,7 +469,8 @@ describe("what reads show", () => {
     const listed = await folders.listReadableFolders(storeAs(reader), f.projectId, { environment: "dev", path: "/", recursive: true });
     expect(listed.map((x) => x.path)).toEqual(["/app/sub"]);
     expect((await folders.getFolderById(storeAs(reader), f.sub.id)).path).toBe("/app/sub");
-    const ops = (await folders.listFolders(storeAs(reader).db, f.projectId, { environment: "dev", path: "/", recursive: false })).find((x) => x.path === "/ops")!;
+    const everyFolder = await folders.listFolders(storeAs(reader).db, f.projectId, { environment: "dev", path: "/", recursive: false });
+    const ops = everyFolder.find((x) => x.path === "/ops")!;
     expectDenied(await refusal(folders.getFolderById(storeAs(reader), ops.id)), "read", "secret-folders");
   });
 
@@ -457,7 +484,8 @@ describe("what reads show", () => {
     const deleted = await secrets.deleteSecret(storeAs(writeOnly), appTarget(f), "KEY");
     expect(JSON.stringify(changedSecret(deleted))).not.toContain("new-value");
     // The single create answers the value just sent, as Infisical.
-    expect(createdSecret(await secrets.createSecret(storeAs(writeOnly), appTarget(f), newSecret("B", "b-value")))).toMatchObject({ secretValue: "b-value" });
+    const single = await secrets.createSecret(storeAs(writeOnly), appTarget(f), newSecret("B", "b-value"));
+    expect(createdSecret(single)).toMatchObject({ secretValue: "b-value" });
   });
 });
 
@@ -475,11 +503,13 @@ describe("references", () => {
     return { p, reader };
   }
   const denial = (key: string, by: string) =>
-    `You do not have permission to read secret '${key}' in environment 'dev' at path '/ops', which is referenced by secret '${by}' in environment 'dev' at path '/app'.`;
+    `You do not have permission to read secret '${key}' in environment 'dev' at path '/ops', ` +
+    `which is referenced by secret '${by}' in environment 'dev' at path '/app'.`;
 
   it("getting a secret whose expansion reaches a folder the reader may not read is refused, naming both", async () => {
     const { p, reader } = await referencing();
-    const get = (key: string, expandReferences: boolean) => getSecretView(storeAs(reader), getQuery(p, key, { secretPath: "/app", expandReferences }));
+    const get = (key: string, expandReferences: boolean) =>
+      getSecretView(storeAs(reader), getQuery(p, key, { secretPath: "/app", expandReferences }));
     expect(await refusal(get("URL", true))).toMatchObject({ statusCode: 403, error: "ForbiddenError", message: denial("PASSWORD", "URL") });
     // Through another reference too: the message names the secret asked for.
     expect(await refusal(get("CHAIN", true))).toMatchObject({ statusCode: 403, message: denial("PASSWORD", "CHAIN") });
@@ -519,18 +549,24 @@ describe("references", () => {
     const target = { projectId: p, environment: "dev", secretPath: "/app" };
     const denied = await refusal(secrets.createSecret(storeAs(writer), target, newSecret("STEAL", "${dev.ops.PASSWORD}")));
     expectDenied(denied, "describeSecret", "secrets");
-    expectDenied(await refusal(secrets.updateSecret(storeAs(writer), target, { key: "HOST", value: "${prod.ANYTHING}" })), "describeSecret", "secrets");
+    const update = secrets.updateSecret(storeAs(writer), target, { key: "HOST", value: "${prod.ANYTHING}" });
+    expectDenied(await refusal(update), "describeSecret", "secrets");
     expect(await secrets.createSecret(storeAs(writer), target, newSecret("FINE", "${HOST}:${dev.app.HOST}"))).toMatchObject({ key: "FINE" });
   });
 });
 
 describe("audit records written by the store", () => {
-  const writer = (projectId: string) => actorWith([readAll, ...["secrets", "secret-folders", "secret-imports", "environments"].map((subject) => ({ subject, action: ["create", "edit", "delete"] }))], projectId);
+  const changing = ["secrets", "secret-folders", "secret-imports", "environments"].map((subject) => ({
+    subject,
+    action: ["create", "edit", "delete"],
+  }));
+  const writer = (projectId: string) => actorWith([readAll, ...changing], projectId);
 
   it("each change writes one record naming the actor, the target and the request", async () => {
     const f = await fixture();
     const actor = writer(f.projectId);
-    const expectAudit = async (ctx: StoreContext & { requestId: string }, expected: { metadata: Record<string, unknown> } & Record<string, unknown>) => {
+    type Expected = { action: string; target_type: string; target_id: string | null; metadata: Record<string, unknown> };
+    const expectAudit = async (ctx: StoreContext & { requestId: string }, expected: Expected) => {
       const rows = await auditRowsOf(ctx.requestId);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ ...expected, project_id: f.projectId, actor_type: "api-token", actor_id: actor.id, actor_name: actor.name });
@@ -538,29 +574,32 @@ describe("audit records written by the store", () => {
     };
     let ctx = storeAs(actor);
     const created = await secrets.createSecret(ctx, appTarget(f), newSecret("NEW", "never-in-audit"));
-    await expectAudit(ctx, { action: "secret.create", target_type: "secret", target_id: created.row.id, metadata: { environment: "dev", secretPath: "/app", keys: ["NEW"] } });
+    const inApp = (keys: string[]) => ({ environment: "dev", secretPath: "/app", keys });
+    await expectAudit(ctx, { action: "secret.create", target_type: "secret", target_id: created.row.id, metadata: inApp(["NEW"]) });
     ctx = storeAs(actor);
     await secrets.updateSecrets(ctx, appTarget(f), [{ key: "NEW", value: "v2" }, { key: "KEY", value: "v2" }], "failOnNotFound");
-    await expectAudit(ctx, { action: "secret.update", target_type: "secret", target_id: null, metadata: { environment: "dev", secretPath: "/app", keys: ["NEW", "KEY"] } });
+    await expectAudit(ctx, { action: "secret.update", target_type: "secret", target_id: null, metadata: inApp(["NEW", "KEY"]) });
     ctx = storeAs(actor);
     await secrets.deleteSecret(ctx, appTarget(f), "NEW");
-    await expectAudit(ctx, { action: "secret.delete", target_type: "secret", target_id: created.row.id, metadata: { environment: "dev", secretPath: "/app", keys: ["NEW"] } });
+    await expectAudit(ctx, { action: "secret.delete", target_type: "secret", target_id: created.row.id, metadata: inApp(["NEW"]) });
 
     ctx = storeAs(actor);
     const folder = await folders.createFolder(ctx, f.projectId, { environment: "dev", path: "/app", name: "x" });
-    await expectAudit(ctx, { action: "folder.create", target_type: "folder", target_id: folder.id, metadata: { environment: "dev", path: "/app/x" } });
+    const folderAt = (path: string) => ({ environment: "dev", path });
+    await expectAudit(ctx, { action: "folder.create", target_type: "folder", target_id: folder.id, metadata: folderAt("/app/x") });
     ctx = storeAs(actor);
     await folders.updateFolder(ctx, f.projectId, { idOrName: folder.id, environment: "dev", path: "/app", name: "y" });
-    await expectAudit(ctx, { action: "folder.update", target_type: "folder", target_id: folder.id, metadata: { environment: "dev", path: "/app/y" } });
+    await expectAudit(ctx, { action: "folder.update", target_type: "folder", target_id: folder.id, metadata: folderAt("/app/y") });
     ctx = storeAs(actor);
     await folders.updateFolders(ctx, f.projectId, [{ idOrName: folder.id, environment: "dev", path: "/app", name: "z" }]);
     await expectAudit(ctx, { action: "folder.update", target_type: "folder", target_id: null, metadata: { paths: ["/app/z"] } });
     ctx = storeAs(actor);
     await folders.deleteFolder(ctx, f.projectId, { idOrName: folder.id, environment: "dev", path: "/app", force: false });
-    await expectAudit(ctx, { action: "folder.delete", target_type: "folder", target_id: folder.id, metadata: { environment: "dev", path: "/app/z" } });
+    await expectAudit(ctx, { action: "folder.delete", target_type: "folder", target_id: folder.id, metadata: folderAt("/app/z") });
 
     ctx = storeAs(actor);
-    const imported = await imports.createSecretImport(ctx, f.projectId, { environment: "dev", path: "/app", source: { environment: "prod", path: "/" } });
+    const source = { environment: "prod", path: "/" };
+    const imported = await imports.createSecretImport(ctx, f.projectId, { environment: "dev", path: "/app", source });
     await expectAudit(ctx, {
       action: "secret-import.create",
       target_type: "secret-import",
@@ -569,10 +608,15 @@ describe("audit records written by the store", () => {
     });
     ctx = storeAs(actor);
     await imports.updateSecretImport(ctx, f.projectId, imported.id, { environment: "dev", path: "/app", source: { position: 1 } });
-    await expectAudit(ctx, { action: "secret-import.update", target_type: "secret-import", target_id: imported.id, metadata: { environment: "dev", path: "/app", importPath: "/", position: 1 } });
+    await expectAudit(ctx, {
+      action: "secret-import.update",
+      target_type: "secret-import",
+      target_id: imported.id,
+      metadata: { environment: "dev", path: "/app", importPath: "/", position: 1 },
+    });
     ctx = storeAs(actor);
     await imports.deleteSecretImport(ctx, f.projectId, imported.id, { environment: "dev", path: "/app" });
-    await expectAudit(ctx, { action: "secret-import.delete", target_type: "secret-import", target_id: imported.id, metadata: { environment: "dev", path: "/app" } });
+    await expectAudit(ctx, { action: "secret-import.delete", target_type: "secret-import", target_id: imported.id, metadata: folderAt("/app") });
 
     ctx = storeAs(actor);
     const qa = await projects.createEnvironment(ctx, f.projectId, { name: "QA", slug: "qa" });
@@ -593,14 +637,22 @@ describe("audit records written by the store", () => {
     let ctx = storeAs(admin);
     const project = await projects.createProject(ctx, { name: "Audited", slug: unique("audited") });
     expect(await auditRowsOf(ctx.requestId)).toEqual([
-      expect.objectContaining({ action: "project.create", project_id: project.id, target_id: project.id, actor_id: admin.id, metadata: { name: "Audited", slug: project.slug } }),
+      expect.objectContaining({
+        action: "project.create",
+        project_id: project.id,
+        target_id: project.id,
+        actor_id: admin.id,
+        metadata: { name: "Audited", slug: project.slug },
+      }),
     ]);
     ctx = storeAs(admin);
     await projects.updateProject(ctx, project.id, { name: "Renamed" });
-    expect(await auditRowsOf(ctx.requestId)).toEqual([expect.objectContaining({ action: "project.update", target_id: project.id, metadata: { fields: ["name"] } })]);
+    const update = expect.objectContaining({ action: "project.update", target_id: project.id, metadata: { fields: ["name"] } });
+    expect(await auditRowsOf(ctx.requestId)).toEqual([update]);
     ctx = storeAs(admin);
     await projects.deleteProject(ctx, project.id);
-    expect(await auditRowsOf(ctx.requestId)).toEqual([expect.objectContaining({ action: "project.delete", project_id: null, target_id: project.id, metadata: { name: "Renamed" } })]);
+    const removal = expect.objectContaining({ action: "project.delete", project_id: null, target_id: project.id, metadata: { name: "Renamed" } });
+    expect(await auditRowsOf(ctx.requestId)).toEqual([removal]);
   });
 
   it("the record goes in the same D1 batch as the change, and a refused change records nothing", async () => {
@@ -630,14 +682,27 @@ describe("through the API, with scope-based tokens", () => {
     const reader = (await createToken(["secrets:read"], p.id)).token;
     const refused = await api.post("/api/v3/secrets/raw/NEW", { workspaceId: p.id, environment: "dev", secretValue: "v" }, { token: reader });
     expect(refused.status).toBe(403);
-    expect(refused.body).toEqual({ reqId: refused.headers.get("x-request-id"), statusCode: 403, error: "PermissionDenied", message: "You are not allowed to create on secrets", details: [] });
+    expect(refused.body).toEqual({
+      reqId: refused.headers.get("x-request-id"),
+      statusCode: 403,
+      error: "PermissionDenied",
+      message: "You are not allowed to create on secrets",
+      details: [],
+    });
 
     const writer = await createToken(["secrets:write"], p.id);
     const requestId = unique("api-req");
-    const created = await api.post("/api/v4/secrets/NEW", { projectId: p.id, environment: "dev", secretValue: "v" }, { token: writer.token, headers: { "x-request-id": requestId } });
+    const body = { projectId: p.id, environment: "dev", secretValue: "v" };
+    const created = await api.post("/api/v4/secrets/NEW", body, { token: writer.token, headers: { "x-request-id": requestId } });
     expect(created.status).toBe(200);
     expect(await auditRowsOf(requestId)).toEqual([
-      expect.objectContaining({ action: "secret.create", actor_type: "api-token", actor_id: writer.apiToken.id, target_id: created.body.secret.id, metadata: { environment: "dev", secretPath: "/", keys: ["NEW"] } }),
+      expect.objectContaining({
+        action: "secret.create",
+        actor_type: "api-token",
+        actor_id: writer.apiToken.id,
+        target_id: created.body.secret.id,
+        metadata: { environment: "dev", secretPath: "/", keys: ["NEW"] },
+      }),
     ]);
   });
 

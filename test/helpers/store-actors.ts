@@ -38,7 +38,8 @@ export interface AuditRow {
 
 /** The audit rows written under one request id. */
 export async function auditRowsOf(requestId: string): Promise<AuditRow[]> {
-  const { results } = await env.DB.prepare("SELECT * FROM audit_logs WHERE request_id = ? ORDER BY rowid").bind(requestId).all<Record<string, unknown>>();
+  const query = env.DB.prepare("SELECT * FROM audit_logs WHERE request_id = ? ORDER BY rowid").bind(requestId);
+  const { results } = await query.all<Record<string, unknown>>();
   return results.map(({ metadata_json, ...row }) => ({ ...(row as unknown as AuditRow), metadata: JSON.parse(String(metadata_json)) }));
 }
 
