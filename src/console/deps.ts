@@ -16,7 +16,7 @@ export function syncDeps(c: ConsoleContext): SyncServiceDeps {
   return { ...connectionDeps(c), queue: c.env.SYNC_QUEUE as JobQueue };
 }
 
-/** A store context acting as the signed-in caller, so writes are attributed to them and trigger auto-sync. */
-export const storeAs = (c: ConsoleContext): StoreContext => createStoreContext(c.env, c.get("auth"));
+/** A store context acting as the signed-in caller: the store checks their rules, attributes and audits their writes. */
+export const storeAs = (c: ConsoleContext): StoreContext => createStoreContext(c.env, c.get("actor"), c.get("reqId"));
 
 export const dbOf = (c: ConsoleContext) => createDb(c.env.DB);

@@ -1,11 +1,9 @@
 /**
- * Request pieces shared by the secret-store routes (secrets, folders, imports): Infisical's many spellings of the
- * same selector, path normalisation as a validation step, and opening the store for an authorised caller.
+ * Request pieces shared by the secret-store routes: Infisical's many spellings of the same selector, path
+ * normalisation as a validation step, and opening the store as the caller (the store checks what the caller may do).
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { requireAccess } from "../auth/context";
-import type { Scope } from "../auth/scopes";
 import type { AppEnv } from "../env";
 import { badRequest, notFound } from "../lib/errors";
 import { MAX_ENVIRONMENT_SLUG_LENGTH } from "../lib/limits";
@@ -65,18 +63,16 @@ export const lenientFlag = z
   .optional()
   .transform((v) => v === "true" || v === "1");
 
-/**
- * Resolves the project, checks the caller may use `scope` on it, and returns a store context acting as the caller.
- * The project is resolved first so a slug can be checked like an id.
- */
-export async function openStore(c: Context<AppEnv>, selector: ProjectSelector, scope: Scope): Promise<{ ctx: StoreContext; projectId: string }> {
-  const auth = c.get("auth");
-  const ctx = createStoreContext(c.env, auth);
+/** A store context acting as the request's caller, its audit records carrying the request id. */
+export const storeFor = (c: Context<AppEnv>): StoreContext => createStoreContext(c.env, c.get("actor"), c.get("reqId"));
+
+/** `storeFor`, with the project the request names however it spells it. */
+export async function openStore(c: Context<AppEnv>, selector: ProjectSelector): Promise<{ ctx: StoreContext; projectId: string }> {
+  const ctx = storeFor(c);
   const projectId = await resolveProjectId(ctx.db, {
     projectId: selector.projectId ?? selector.workspaceId,
     projectSlug: selector.projectSlug ?? selector.workspaceSlug,
   });
-  requireAccess(auth, scope, projectId);
   return { ctx, projectId };
 }
 

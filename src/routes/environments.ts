@@ -1,11 +1,9 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { requireAccess } from "../auth/context";
-import { recordAudit } from "../audit/audit-log";
-import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { displayName, id } from "../http/schemas";
+import { storeFor } from "../http/store-request";
 import { MAX_ENVIRONMENT_SLUG_LENGTH } from "../lib/limits";
 import { slugSchema } from "../lib/slug";
 import * as store from "../store/projects";
@@ -29,25 +27,18 @@ const envelope = (c: Context<AppEnv>, message: string, projectId: string, enviro
   c.json(c.req.routePath.startsWith("/api/v1/workspace") ? { message, workspace: projectId, environment } : { message, projectId, environment });
 
 export function registerEnvironmentRoutes(app: Hono<AppEnv>) {
-  defineRoute(app, { method: "get", path: [CURRENT, LEGACY], tag: "Environments", summary: "List a project's environments", params: projectParams }, async (c, { params }) => {
-    requireAccess(c.get("auth"), "projects:read", params.projectId);
-    return c.json({ environments: await store.listEnvironments(createDb(c.env.DB), params.projectId) });
-  });
+  defineRoute(app, { method: "get", path: [CURRENT, LEGACY], tag: "Environments", summary: "List a project's environments", params: projectParams }, async (c, { params }) =>
+    c.json({ environments: await store.listEnvironments(storeFor(c), params.projectId) }),
+  );
 
   defineRoute(
     app,
     { method: "get", path: [`${CURRENT}/:environmentId`, `${LEGACY}/:environmentId`], tag: "Environments", summary: "Get an environment", params: envParams },
-    async (c, { params }) => {
-      requireAccess(c.get("auth"), "projects:read", params.projectId);
-      const row = await store.getEnvironmentRow(createDb(c.env.DB), params.projectId, params.environmentId);
-      return c.json({ environment: store.publicEnvironment(row) });
-    },
+    async (c, { params }) => c.json({ environment: await store.getEnvironment(storeFor(c), params.projectId, params.environmentId) }),
   );
 
   defineRoute(app, { method: "post", path: [CURRENT, LEGACY], tag: "Environments", summary: "Create an environment", params: projectParams, body: createBody }, async (c, { params, body }) => {
-    requireAccess(c.get("auth"), "projects:write", params.projectId);
-    const environment = await store.createEnvironment(createDb(c.env.DB), params.projectId, body);
-    await recordAudit(c, { action: "environment.create", projectId: params.projectId, targetType: "environment", targetId: environment.id, metadata: { slug: environment.slug } });
+    const environment = await store.createEnvironment(storeFor(c), params.projectId, body);
     return envelope(c, "Successfully created new environment", params.projectId, environment);
   });
 
@@ -55,9 +46,7 @@ export function registerEnvironmentRoutes(app: Hono<AppEnv>) {
     app,
     { method: "patch", path: [`${CURRENT}/:environmentId`, `${LEGACY}/:environmentId`], tag: "Environments", summary: "Rename, re-slug or move an environment", params: envParams, body: updateBody },
     async (c, { params, body }) => {
-      requireAccess(c.get("auth"), "projects:write", params.projectId);
-      const environment = await store.updateEnvironment(createDb(c.env.DB), params.projectId, params.environmentId, body);
-      await recordAudit(c, { action: "environment.update", projectId: params.projectId, targetType: "environment", targetId: environment.id, metadata: { fields: Object.keys(body) } });
+      const environment = await store.updateEnvironment(storeFor(c), params.projectId, params.environmentId, body);
       return envelope(c, "Successfully updated environment", params.projectId, environment);
     },
   );
@@ -66,9 +55,7 @@ export function registerEnvironmentRoutes(app: Hono<AppEnv>) {
     app,
     { method: "delete", path: [`${CURRENT}/:environmentId`, `${LEGACY}/:environmentId`], tag: "Environments", summary: "Delete an environment with its folders and secrets", params: envParams },
     async (c, { params }) => {
-      requireAccess(c.get("auth"), "projects:write", params.projectId);
-      const environment = await store.deleteEnvironment(createDb(c.env.DB), params.projectId, params.environmentId);
-      await recordAudit(c, { action: "environment.delete", projectId: params.projectId, targetType: "environment", targetId: environment.id, metadata: { slug: environment.slug } });
+      const environment = await store.deleteEnvironment(storeFor(c), params.projectId, params.environmentId);
       return envelope(c, "Successfully deleted environment", params.projectId, environment);
     },
   );

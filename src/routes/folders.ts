@@ -1,12 +1,9 @@
 import type { Hono } from "hono";
 import { z } from "zod";
-import { requireAccess } from "../auth/context";
-import { recordAudit } from "../audit/audit-log";
-import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { description, id, isoDateTime, refuse } from "../http/schemas";
-import { environmentField, lenientFlag, openStore, optionalPathField, pathField, projectSelector } from "../http/store-request";
+import { environmentField, lenientFlag, openStore, optionalPathField, pathField, projectSelector, storeFor } from "../http/store-request";
 import { MAX_FOLDERS_PER_BATCH } from "../lib/limits";
 import * as store from "../store/folders";
 import { folderNameProblem, ROOT_PATH } from "../store/paths";
@@ -39,15 +36,14 @@ const folderParams = z.object({ folderId: id("folderId") });
 
 export function registerFolderRoutes(app: Hono<AppEnv>) {
   defineRoute(app, { method: "post", path: [V1, V2], tag: TAG, summary: "Create a folder (missing parents are created too)", body: createBody }, async (c, { body }) => {
-    const { ctx, projectId } = await openStore(c, body, "secrets:write");
+    const { ctx, projectId } = await openStore(c, body);
     const folder = await store.createFolder(ctx, projectId, { environment: body.environment, path: pathOf(body), name: body.name, description: body.description });
-    await recordAudit(c, { action: "folder.create", projectId, targetType: "folder", targetId: folder.id, metadata: { environment: body.environment, path: folder.path } });
     return c.json({ folder });
   });
 
   defineRoute(app, { method: "get", path: [V1, V2], tag: TAG, summary: "List the folders under a path (direct children, or all with recursive)", query: listQuery }, async (c, { query }) => {
-    const { ctx, projectId } = await openStore(c, query, "secrets:read");
-    const folders = await store.listFolders(ctx.db, projectId, {
+    const { ctx, projectId } = await openStore(c, query);
+    const folders = await store.listReadableFolders(ctx, projectId, {
       environment: query.environment,
       path: pathOf(query),
       recursive: query.recursive,
@@ -58,31 +54,31 @@ export function registerFolderRoutes(app: Hono<AppEnv>) {
 
   // Before `/:folderId`, which would otherwise take "batch" for an id.
   defineRoute(app, { method: "patch", path: `${V2}/batch`, tag: TAG, summary: "Rename or re-describe several folders atomically", body: batchUpdateBody }, async (c, { body }) => {
-    const { ctx, projectId } = await openStore(c, body, "secrets:write");
+    const { ctx, projectId } = await openStore(c, body);
     const folders = await store.updateFolders(
       ctx,
       projectId,
       body.folders.map((f) => ({ idOrName: f.id, environment: f.environment, path: f.path, name: f.name, description: f.description })),
     );
-    await recordAudit(c, { action: "folder.update", projectId, targetType: "folder", targetId: null, metadata: { paths: folders.map((f) => f.path) } });
     return c.json({ folders });
   });
 
-  defineRoute(app, { method: "get", path: [`${V1}/:folderId`, `${V2}/:folderId`], tag: TAG, summary: "Get a folder by id", params: folderParams }, async (c, { params }) => {
-    const db = createDb(c.env.DB);
-    requireAccess(c.get("auth"), "secrets:read", await store.folderProjectId(db, params.folderId));
-    return c.json({ folder: await store.getFolderById(db, params.folderId) });
-  });
+  defineRoute(app, { method: "get", path: [`${V1}/:folderId`, `${V2}/:folderId`], tag: TAG, summary: "Get a folder by id", params: folderParams }, async (c, { params }) =>
+    c.json({ folder: await store.getFolderById(storeFor(c), params.folderId) }),
+  );
 
   defineRoute(
     app,
     { method: "patch", path: [`${V1}/:folderId`, `${V2}/:folderId`], tag: TAG, summary: "Rename a folder (by id, or by name under path); its subtree moves with it", params: folderParams, body: updateBody },
     async (c, { params, body }) => {
-      const { ctx, projectId } = await openStore(c, body, "secrets:write");
-      const [folder] = await store.updateFolders(ctx, projectId, [
-        { idOrName: params.folderId, environment: body.environment, path: pathOf(body), name: body.name, description: body.description },
-      ]);
-      await recordAudit(c, { action: "folder.update", projectId, targetType: "folder", targetId: folder!.id, metadata: { environment: body.environment, path: folder!.path } });
+      const { ctx, projectId } = await openStore(c, body);
+      const folder = await store.updateFolder(ctx, projectId, {
+        idOrName: params.folderId,
+        environment: body.environment,
+        path: pathOf(body),
+        name: body.name,
+        description: body.description,
+      });
       return c.json({ folder });
     },
   );
@@ -98,7 +94,7 @@ export function registerFolderRoutes(app: Hono<AppEnv>) {
       body: deleteBody,
     },
     async (c, { params, body }) => {
-      const { ctx, projectId } = await openStore(c, body, "secrets:write");
+      const { ctx, projectId } = await openStore(c, body);
       const folder = await store.deleteFolder(ctx, projectId, {
         idOrName: params.folderId,
         environment: body.environment,
@@ -106,7 +102,6 @@ export function registerFolderRoutes(app: Hono<AppEnv>) {
         // The deprecated v1 route always deleted recursively.
         force: body.forceDelete || c.req.routePath.startsWith(V1),
       });
-      await recordAudit(c, { action: "folder.delete", projectId, targetType: "folder", targetId: folder.id, metadata: { environment: body.environment, path: folder.path } });
       return c.json({ folder });
     },
   );

@@ -1,11 +1,9 @@
 import type { Hono } from "hono";
 import { z } from "zod";
-import { requireAccess } from "../auth/context";
-import { recordAudit } from "../audit/audit-log";
-import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { description, displayName, id } from "../http/schemas";
+import { storeFor } from "../http/store-request";
 import { MAX_PROJECT_SLUG_LENGTH, MIN_PROJECT_SLUG_LENGTH } from "../lib/limits";
 import { slugSchema } from "../lib/slug";
 import * as store from "../store/projects";
@@ -31,17 +29,13 @@ export function registerProjectRoutes(app: Hono<AppEnv>) {
     app,
     { method: "post", path: ["/api/v1/projects", "/api/v2/workspace"], tag: "Projects", summary: "Create a project with dev, staging and prod environments", body: createBody },
     async (c, { body }) => {
-      requireAccess(c.get("auth"), "projects:write");
-      const project = await store.createProject(createDb(c.env.DB), { name: body.projectName, description: body.projectDescription, slug: body.slug });
-      await recordAudit(c, { action: "project.create", projectId: project.id, targetType: "project", targetId: project.id, metadata: { name: project.name, slug: project.slug } });
+      const project = await store.createProject(storeFor(c), { name: body.projectName, description: body.projectDescription, slug: body.slug });
       return c.json({ project });
     },
   );
 
   defineRoute(app, { method: "get", path: ["/api/v1/projects", "/api/v1/workspace"], tag: "Projects", summary: "List the projects the caller can reach" }, async (c) => {
-    const auth = c.get("auth");
-    requireAccess(auth, "projects:read", auth.projectId);
-    const projects = await store.listProjects(createDb(c.env.DB), auth.projectId);
+    const projects = await store.listProjects(storeFor(c));
     return c.json({ projects, workspaces: projects });
   });
 
@@ -49,8 +43,7 @@ export function registerProjectRoutes(app: Hono<AppEnv>) {
     app,
     { method: "get", path: ["/api/v1/projects/:projectId", "/api/v1/workspace/:projectId"], tag: "Projects", summary: "Get a project", params: projectParams },
     async (c, { params }) => {
-      requireAccess(c.get("auth"), "projects:read", params.projectId);
-      const project = await store.getProject(createDb(c.env.DB), params.projectId);
+      const project = await store.readProject(storeFor(c), params.projectId);
       return c.json({ project, workspace: project });
     },
   );
@@ -58,22 +51,12 @@ export function registerProjectRoutes(app: Hono<AppEnv>) {
   defineRoute(
     app,
     { method: "patch", path: "/api/v1/projects/:projectId", tag: "Projects", summary: "Update a project's name, description or slug", params: projectParams, body: updateBody },
-    async (c, { params, body }) => {
-      requireAccess(c.get("auth"), "projects:write", params.projectId);
-      const project = await store.updateProject(createDb(c.env.DB), params.projectId, body);
-      await recordAudit(c, { action: "project.update", projectId: project.id, targetType: "project", targetId: project.id, metadata: { fields: Object.keys(body) } });
-      return c.json({ project });
-    },
+    async (c, { params, body }) => c.json({ project: await store.updateProject(storeFor(c), params.projectId, body) }),
   );
 
   defineRoute(
     app,
     { method: "delete", path: "/api/v1/projects/:projectId", tag: "Projects", summary: "Delete a project (refused while connections or syncs use it)", params: projectParams },
-    async (c, { params }) => {
-      requireAccess(c.get("auth"), "projects:write", params.projectId);
-      const project = await store.deleteProject(createDb(c.env.DB), params.projectId);
-      await recordAudit(c, { action: "project.delete", projectId: null, targetType: "project", targetId: project.id, metadata: { name: project.name } });
-      return c.json({ project });
-    },
+    async (c, { params }) => c.json({ project: await store.deleteProject(storeFor(c), params.projectId) }),
   );
 }

@@ -1,14 +1,10 @@
 import type { Hono } from "hono";
 import { z } from "zod";
-import { requireAccess } from "../auth/context";
-import { recordAudit } from "../audit/audit-log";
-import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { id } from "../http/schemas";
-import { environmentField, openStore, optionalPathField, pathField, projectSelector } from "../http/store-request";
+import { environmentField, openStore, optionalPathField, pathField, projectSelector, storeFor } from "../http/store-request";
 import { badRequest } from "../lib/errors";
-import { keyRingOf } from "../store/context";
 import * as store from "../store/secret-imports";
 import { importedSecretsView } from "../store/secret-reader";
 
@@ -36,23 +32,16 @@ const importParams = z.object({ secretImportId: id("secretImportId") });
 
 export function registerSecretImportRoutes(app: Hono<AppEnv>) {
   defineRoute(app, { method: "post", path: [V1, V2], tag: TAG, summary: "Import another folder's secrets into a folder (cycles are refused)", body: createBody }, async (c, { body }) => {
-    const { ctx, projectId } = await openStore(c, body, "secrets:write");
+    const { ctx, projectId } = await openStore(c, body);
     // Replication copies secrets into reserved folders: an Infisical paid feature we do not offer.
     if (body.isReplication) throw badRequest("Secret replication is not supported by this server; omit isReplication");
     const secretImport = await store.createSecretImport(ctx, projectId, { environment: body.environment, path: body.path, source: body.import });
-    await recordAudit(c, {
-      action: "secret-import.create",
-      projectId,
-      targetType: "secret-import",
-      targetId: secretImport.id,
-      metadata: { environment: body.environment, path: body.path, importEnvironment: body.import.environment, importPath: body.import.path },
-    });
     return c.json({ message: "Successfully created secret import", secretImport });
   });
 
   defineRoute(app, { method: "get", path: [V1, V2], tag: TAG, summary: "List a folder's imports in position order", query: z.object(location) }, async (c, { query }) => {
-    const { ctx, projectId } = await openStore(c, query, "secrets:read");
-    const secretImports = await store.listSecretImports(ctx.db, projectId, { environment: query.environment, path: query.path });
+    const { ctx, projectId } = await openStore(c, query);
+    const secretImports = await store.listSecretImports(ctx, projectId, { environment: query.environment, path: query.path });
     return c.json({ message: "Successfully fetched secret imports", secretImports });
   });
 
@@ -61,31 +50,22 @@ export function registerSecretImportRoutes(app: Hono<AppEnv>) {
     app,
     { method: "get", path: [`${V2}/secrets`, `${V1}/secrets/raw`], tag: TAG, summary: "The secrets each import of a folder brings (references expanded)", query: z.object(location) },
     async (c, { query }) => {
-      const { ctx, projectId } = await openStore(c, query, "secrets:read");
-      const secrets = await importedSecretsView(ctx.db, await keyRingOf(ctx), { projectId, environmentSlug: query.environment, path: query.path });
+      const { ctx, projectId } = await openStore(c, query);
+      const secrets = await importedSecretsView(ctx, { projectId, environmentSlug: query.environment, path: query.path });
       return c.json({ secrets });
     },
   );
 
-  defineRoute(app, { method: "get", path: [`${V1}/:secretImportId`, `${V2}/:secretImportId`], tag: TAG, summary: "Get a secret import", params: importParams }, async (c, { params }) => {
-    const db = createDb(c.env.DB);
-    requireAccess(c.get("auth"), "secrets:read", await store.secretImportProjectId(db, params.secretImportId));
-    return c.json({ secretImport: await store.getSecretImport(db, params.secretImportId) });
-  });
+  defineRoute(app, { method: "get", path: [`${V1}/:secretImportId`, `${V2}/:secretImportId`], tag: TAG, summary: "Get a secret import", params: importParams }, async (c, { params }) =>
+    c.json({ secretImport: await store.getSecretImport(storeFor(c), params.secretImportId) }),
+  );
 
   defineRoute(
     app,
     { method: "patch", path: [`${V1}/:secretImportId`, `${V2}/:secretImportId`], tag: TAG, summary: "Re-point or move a secret import", params: importParams, body: updateBody },
     async (c, { params, body }) => {
-      const { ctx, projectId } = await openStore(c, body, "secrets:write");
+      const { ctx, projectId } = await openStore(c, body);
       const secretImport = await store.updateSecretImport(ctx, projectId, params.secretImportId, { environment: body.environment, path: body.path, source: body.import });
-      await recordAudit(c, {
-        action: "secret-import.update",
-        projectId,
-        targetType: "secret-import",
-        targetId: secretImport.id,
-        metadata: { environment: body.environment, path: body.path, importPath: secretImport.importPath, position: secretImport.position },
-      });
       return c.json({ message: "Successfully updated secret import", secretImport });
     },
   );
@@ -94,9 +74,8 @@ export function registerSecretImportRoutes(app: Hono<AppEnv>) {
     app,
     { method: "delete", path: [`${V1}/:secretImportId`, `${V2}/:secretImportId`], tag: TAG, summary: "Delete a secret import", params: importParams, body: z.object(location) },
     async (c, { params, body }) => {
-      const { ctx, projectId } = await openStore(c, body, "secrets:write");
+      const { ctx, projectId } = await openStore(c, body);
       const secretImport = await store.deleteSecretImport(ctx, projectId, params.secretImportId, { environment: body.environment, path: body.path });
-      await recordAudit(c, { action: "secret-import.delete", projectId, targetType: "secret-import", targetId: secretImport.id, metadata: { environment: body.environment, path: body.path } });
       return c.json({ message: "Successfully deleted secret import", secretImport });
     },
   );

@@ -1,8 +1,5 @@
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import { z } from "zod";
-import { requireAccess } from "../auth/context";
-import { recordAudit } from "../audit/audit-log";
-import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { id, refuse } from "../http/schemas";
@@ -14,9 +11,8 @@ import {
   pathField,
   projectSelector,
   requireSupportedSecretWrite,
-  type ProjectSelector,
+  storeFor,
 } from "../http/store-request";
-import { loadKeyRing } from "../lib/crypto";
 import { notFound } from "../lib/errors";
 import {
   MAX_METADATA_ENTRIES,
@@ -27,7 +23,6 @@ import {
   MAX_SECRETS_PER_BATCH,
   MAX_TAGS_PER_SECRET,
 } from "../lib/limits";
-import { keyRingOf } from "../store/context";
 import { getSecretById, getSecretView, listSecretsView, type MetadataCondition } from "../store/secret-reader";
 import {
   isSecretCommentTooLong,
@@ -39,7 +34,6 @@ import {
 } from "../store/secret-rules";
 import { changedSecret, createdSecret } from "../store/secret-shapes";
 import * as store from "../store/secrets";
-import type { StoredSecret } from "../store/secret-snapshot";
 
 // Infisical serves the same secrets as v3 "raw" routes (what the Node SDK and CLI writes use) and as v4 routes.
 const V3 = "/api/v3/secrets/raw";
@@ -201,26 +195,13 @@ const secretPatch = (key: string, b: Omit<UpdateFields, keyof typeof target> & {
 
 const targetOf = (projectId: string, q: { environment: string; secretPath: string }): store.SecretTarget => ({ projectId, environment: q.environment, secretPath: q.secretPath });
 
-async function auditSecrets(c: Context<AppEnv>, action: string, projectId: string, where: { environment: string; secretPath: string }, written: StoredSecret[]) {
-  await recordAudit(c, {
-    action,
-    projectId,
-    targetType: "secret",
-    targetId: written.length === 1 ? written[0]!.row.id : null,
-    metadata: { environment: where.environment, secretPath: where.secretPath, keys: written.map((s) => s.key) },
-  });
-}
-
 /** Infisical's routes read `include_imports`; newer clients (CLI, v4 e2e) send `includeImports`. Either asks for imports. */
 const wantsImports = (q: { include_imports?: boolean; includeImports?: boolean }) => q.include_imports === true || q.includeImports === true;
 
-const readStore = (c: Context<AppEnv>, q: ProjectSelector) => openStore(c, q, "secrets:read");
-const writeStore = (c: Context<AppEnv>, q: ProjectSelector) => openStore(c, q, "secrets:write");
-
 export function registerSecretRoutes(app: Hono<AppEnv>) {
   defineRoute(app, { method: "get", path: [V3, V4], tag: TAG, summary: "List secrets of a folder (optionally recursive, with imports, references expanded)", query: listQuery }, async (c, { query }) => {
-    const { ctx, projectId } = await readStore(c, query);
-    const view = await listSecretsView(ctx.db, await keyRingOf(ctx), {
+    const { ctx, projectId } = await openStore(c, query);
+    const view = await listSecretsView(ctx, {
       projectId,
       environment: query.environment,
       secretPath: query.secretPath,
@@ -237,19 +218,14 @@ export function registerSecretRoutes(app: Hono<AppEnv>) {
   defineRoute(
     app,
     { method: "get", path: [`${V3}/id/:secretId`, `${V4}/id/:secretId`], tag: TAG, summary: "Get a secret by id", params: z.object({ secretId: id("secretId") }) },
-    async (c, { params }) => {
-      const { projectId, secret } = await getSecretById(createDb(c.env.DB), await loadKeyRing(c.env.ENCRYPTION_KEY), params.secretId);
-      requireAccess(c.get("auth"), "secrets:read", projectId);
-      return c.json({ secret });
-    },
+    async (c, { params }) => c.json({ secret: await getSecretById(storeFor(c), params.secretId) }),
   );
 
   // Batch routes first: `/api/v4/secrets/batch` would otherwise match `/:secretName`.
   defineRoute(app, { method: "post", path: [V3_BATCH, V4_BATCH], tag: TAG, summary: "Create secrets in one folder atomically", body: batchCreateBody }, async (c, { body }) => {
-    const { ctx, projectId } = await writeStore(c, body);
+    const { ctx, projectId } = await openStore(c, body);
     body.secrets.forEach(requireSupportedSecretWrite);
     const created = await store.createSecrets(ctx, targetOf(projectId, body), body.secrets.map((s) => newSecret(s.secretKey, s)));
-    await auditSecrets(c, "secret.create", projectId, body, created);
     return c.json({ secrets: created.map(createdSecret) });
   });
 
@@ -257,19 +233,17 @@ export function registerSecretRoutes(app: Hono<AppEnv>) {
     app,
     { method: "patch", path: [V3_BATCH, V4_BATCH], tag: TAG, summary: "Update (or upsert) secrets atomically; mode failOnNotFound, upsert or ignore", body: batchUpdateBody },
     async (c, { body }) => {
-      const { ctx, projectId } = await writeStore(c, body);
+      const { ctx, projectId } = await openStore(c, body);
       body.secrets.forEach(requireSupportedSecretWrite);
       const updated = await store.updateSecrets(ctx, targetOf(projectId, body), body.secrets.map((s) => secretPatch(s.secretKey, s)), body.mode);
-      await auditSecrets(c, "secret.update", projectId, body, updated);
       return c.json({ secrets: updated.map((s) => ({ ...changedSecret(s), secretPath: s.location.secretPath })) });
     },
   );
 
   defineRoute(app, { method: "delete", path: [V3_BATCH, V4_BATCH], tag: TAG, summary: "Delete secrets of one folder atomically", body: batchDeleteBody }, async (c, { body }) => {
-    const { ctx, projectId } = await writeStore(c, body);
+    const { ctx, projectId } = await openStore(c, body);
     body.secrets.forEach(requireSupportedSecretWrite);
     const deleted = await store.deleteSecrets(ctx, targetOf(projectId, body), body.secrets.map((s) => s.secretKey));
-    await auditSecrets(c, "secret.delete", projectId, body, deleted);
     return c.json({ secrets: deleted.map(changedSecret) });
   });
 
@@ -277,9 +251,9 @@ export function registerSecretRoutes(app: Hono<AppEnv>) {
     app,
     { method: "get", path: [`${V3}/:secretName`, `${V4}/:secretName`], tag: TAG, summary: "Get a secret by name (optionally falling back to imports)", params: nameParams, query: getQuery },
     async (c, { params, query }) => {
-      const { ctx, projectId } = await readStore(c, query);
+      const { ctx, projectId } = await openStore(c, query);
       if (query.type === "personal") throw notFound(`Personal secret with name '${params.secretName}' not found: this server stores shared secrets only`, "GetSecretByName");
-      const secret = await getSecretView(ctx.db, await keyRingOf(ctx), {
+      const secret = await getSecretView(ctx, {
         projectId,
         environment: query.environment,
         secretPath: query.secretPath,
@@ -297,10 +271,9 @@ export function registerSecretRoutes(app: Hono<AppEnv>) {
     app,
     { method: "post", path: [`${V3}/:secretName`, `${V4}/:secretName`], tag: TAG, summary: "Create a secret", params: createParams, body: createBody },
     async (c, { params, body }) => {
-      const { ctx, projectId } = await writeStore(c, body);
+      const { ctx, projectId } = await openStore(c, body);
       requireSupportedSecretWrite(body);
       const created = await store.createSecret(ctx, targetOf(projectId, body), newSecret(params.secretName, body));
-      await auditSecrets(c, "secret.create", projectId, body, [created]);
       return c.json({ secret: createdSecret(created) });
     },
   );
@@ -309,10 +282,9 @@ export function registerSecretRoutes(app: Hono<AppEnv>) {
     app,
     { method: "patch", path: [`${V3}/:secretName`, `${V4}/:secretName`], tag: TAG, summary: "Update a secret (newSecretName renames it and rewrites references to it)", params: nameParams, body: updateBody },
     async (c, { params, body }) => {
-      const { ctx, projectId } = await writeStore(c, body);
+      const { ctx, projectId } = await openStore(c, body);
       requireSupportedSecretWrite(body);
       const updated = await store.updateSecret(ctx, targetOf(projectId, body), secretPatch(params.secretName, body));
-      await auditSecrets(c, "secret.update", projectId, body, [updated]);
       return c.json({ secret: changedSecret(updated) });
     },
   );
@@ -321,10 +293,9 @@ export function registerSecretRoutes(app: Hono<AppEnv>) {
     app,
     { method: "delete", path: [`${V3}/:secretName`, `${V4}/:secretName`], tag: TAG, summary: "Delete a secret", params: z.object({ secretName: z.string().min(1, "secretName is required") }), body: deleteBody },
     async (c, { params, body }) => {
-      const { ctx, projectId } = await writeStore(c, body);
+      const { ctx, projectId } = await openStore(c, body);
       requireSupportedSecretWrite(body);
       const deleted = await store.deleteSecret(ctx, targetOf(projectId, body), params.secretName);
-      await auditSecrets(c, "secret.delete", projectId, body, [deleted]);
       return c.json({ secret: changedSecret(deleted) });
     },
   );

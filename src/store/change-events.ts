@@ -1,10 +1,11 @@
 /**
  * Change events: the single path by which store writes reach D1. `commitChanges` runs a write's statements together
- * with, per changed folder, a bump of its `change_counter` and one `change_events` row — one atomic batch — and then
- * calls `onStoreChanged`, the one place later features (auto-sync) hook into.
+ * with, per changed folder, a bump of its `change_counter` and one `change_events` row, and the write's audit record —
+ * one atomic batch — and then calls `onStoreChanged`, the one place later features (auto-sync) hook into.
  */
 import type { BatchItem } from "drizzle-orm/batch";
 import { eq, sql } from "drizzle-orm";
+import { auditInsert, type AuditEntry } from "../audit/audit-log";
 import { runBatch } from "../db/client";
 import { changeEvents, folders } from "../db/schema";
 import { nowIso } from "../lib/time";
@@ -39,14 +40,22 @@ export interface ChangeEvent extends StoreChange {
   createdAt: string;
 }
 
-/** Runs `statements` and records `changes` atomically, then notifies `onStoreChanged`. One event per folder and action. */
-export async function commitChanges(ctx: StoreContext, statements: BatchItem<"sqlite">[], changes: StoreChange[]): Promise<ChangeEvent[]> {
+/**
+ * Runs `statements` and records `changes` and `audit` atomically, then notifies `onStoreChanged`. One event per folder
+ * and action.
+ */
+export async function commitChanges(
+  ctx: StoreContext,
+  statements: BatchItem<"sqlite">[],
+  changes: StoreChange[],
+  audit: AuditEntry,
+): Promise<ChangeEvent[]> {
   const createdAt = nowIso();
   const events = distinct(changes).map((change) => ({
     ...change,
     id: crypto.randomUUID(),
-    actorType: ctx.actor.actorType,
-    actorId: ctx.actor.actorId,
+    actorType: ctx.actor.kind,
+    actorId: ctx.actor.id,
     createdAt,
   }));
   const recording = events.flatMap((event) => [
@@ -63,7 +72,7 @@ export async function commitChanges(ctx: StoreContext, statements: BatchItem<"sq
       : []),
     ctx.db.insert(changeEvents).values(event),
   ]);
-  await runBatch(ctx.db, [...statements, ...recording]);
+  await runBatch(ctx.db, [...statements, ...recording, auditInsert(ctx.db, ctx.actor, ctx.requestId, audit)]);
   await onStoreChanged(ctx.env, events);
   return events;
 }

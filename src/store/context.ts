@@ -1,21 +1,23 @@
-/** What a store write runs with: the database, the Worker env (for the post-commit hook) and who is acting. */
+/**
+ * What a store operation runs with: the database, the Worker env (for the post-commit hook), who is acting (every
+ * operation checks the actor's rules itself) and the request id its audit record carries.
+ */
 import { eq } from "drizzle-orm";
-import type { AuthContext } from "../auth/context";
+import type { Actor } from "../access/actor";
 import { createDb, type Db } from "../db/client";
 import { projects } from "../db/schema";
 import { loadKeyRing, type KeyRing } from "../lib/crypto";
 import { badRequest, notFound } from "../lib/errors";
 
-export type StoreActor = Pick<AuthContext, "actorType" | "actorId" | "actorName">;
-
 export interface StoreContext {
   db: Db;
   env: Env;
-  actor: StoreActor;
+  actor: Actor;
+  requestId: string | null;
 }
 
-export function createStoreContext(env: Env, actor: StoreActor): StoreContext {
-  return { db: createDb(env.DB), env, actor };
+export function createStoreContext(env: Env, actor: Actor, requestId: string | null): StoreContext {
+  return { db: createDb(env.DB), env, actor, requestId };
 }
 
 /** Loaded on first use only, so routes that never touch a value (folders, imports) work without a key. */

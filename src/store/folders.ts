@@ -2,13 +2,20 @@
  * Folders, Infisical style: each environment has a hidden root "/"; a folder's path is its parent's path plus its
  * name. Creating a folder creates its missing parents; renaming moves its whole subtree; a forced delete removes the
  * subtree with its secrets and imports (foreign-key cascade).
+ *
+ * Access follows Infisical's `secret-folders` rules, checked where the folder sits: its parent's path (for a create,
+ * the path it is created under). A rename keeps the folder under the same parent, so that one location is both where
+ * it was and where it goes. Unlike Infisical, which lets anyone in the project list folders, reads need `read`.
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { assertCan } from "../access/actor";
+import type { AuditEntry } from "../audit/audit-log";
 import type { Db } from "../db/client";
 import { environments, folders, secrets } from "../db/schema";
 import { badRequest, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
+import { assertMayEver, fieldsAt, locationCheck } from "./access";
 import { commitChanges, type ChangeAction, type StoreChange } from "./change-events";
 import type { StoreContext } from "./context";
 import { folderPathProblem, isWithin, joinPath, parentPath, pathSegments, rebasePath, ROOT_PATH } from "./paths";
@@ -46,7 +53,15 @@ export interface CreateFolderInput {
   description?: string | null;
 }
 
+/** Where a folder sits for the rules: its environment and its parent's path (the root sits at "/"). */
+const placeOf = (tree: ProjectTree, folder: FolderRow, path = folder.path) => fieldsAt(tree.environmentOf(folder).slug, parentPath(path));
+
+function folderAudit(action: ChangeAction, projectId: string, folder: FolderRow, metadata: Record<string, unknown>): AuditEntry {
+  return { action, projectId, targetType: "folder", targetId: folder.id, metadata };
+}
+
 export async function createFolder(ctx: StoreContext, projectId: string, input: CreateFolderInput) {
+  assertCan(ctx.actor, projectId, "create", "secret-folders", fieldsAt(input.environment, input.path));
   const tree = await loadProjectTree(ctx.db, projectId);
   const environment = tree.requireEnvironment(input.environment);
   const target = joinPath(input.path, input.name);
@@ -81,12 +96,13 @@ export async function createFolder(ctx: StoreContext, projectId: string, input: 
     created.push(folder);
     parent = folder;
   }
+  const folder = created.at(-1)!;
   await commitChanges(
     ctx,
-    created.map((folder) => ctx.db.insert(folders).values(folder)),
-    created.map((folder) => folderChange(tree, folder, "folder.create")),
+    created.map((row) => ctx.db.insert(folders).values(row)),
+    created.map((row) => folderChange(tree, row, "folder.create")),
+    folderAudit("folder.create", projectId, folder, { environment: input.environment, path: folder.path }),
   );
-  const folder = created.at(-1)!;
   return { ...publicFolder(folder), path: folder.path };
 }
 
@@ -97,9 +113,7 @@ export interface ListFoldersInput {
   lastSecretModified?: string;
 }
 
-/** Direct children sorted by name, or with `recursive` every descendant; a missing parent lists nothing (as Infisical). */
-export async function listFolders(db: Db, projectId: string, input: ListFoldersInput) {
-  const tree = await loadProjectTree(db, projectId);
+function folderListing(tree: ProjectTree, input: ListFoldersInput, shown: (folder: FolderRow) => boolean) {
   const environment = tree.requireEnvironment(input.environment);
   const parent = tree.folderAt(environment.id, input.path);
   if (!parent) return [];
@@ -107,31 +121,43 @@ export async function listFolders(db: Db, projectId: string, input: ListFoldersI
     .subtree(parent)
     .filter((f) => f.id !== parent.id && (input.recursive || f.parentId === parent.id))
     .filter((f) => !input.lastSecretModified || (f.lastSecretModified !== null && f.lastSecretModified >= input.lastSecretModified))
+    .filter(shown)
     .sort((a, b) => a.path.localeCompare(b.path))
     .map((f) => ({ ...publicFolder(f), path: f.path, relativePath: rebasePath(f.path, parent.path, ROOT_PATH) }));
 }
 
-export async function getFolderById(db: Db, folderId: string) {
-  const row = await db
+/**
+ * Every folder under a path, with no access check: for callers that already decided what the actor may see (a
+ * sync's source picker). Direct children sorted by name, or with `recursive` every descendant; a missing parent lists
+ * nothing (as Infisical).
+ */
+export async function listFolders(db: Db, projectId: string, input: ListFoldersInput) {
+  return folderListing(await loadProjectTree(db, projectId), input, () => true);
+}
+
+/** `listFolders` as the actor may see it: refused without any folder `read` rule, else only the folders it may read. */
+export async function listReadableFolders(ctx: StoreContext, projectId: string, input: ListFoldersInput) {
+  assertMayEver(ctx.actor, projectId, "read", "secret-folders");
+  const tree = await loadProjectTree(ctx.db, projectId);
+  const readable = locationCheck(ctx.actor, projectId, "read", "secret-folders");
+  return folderListing(tree, input, (folder) => readable(placeOf(tree, folder)));
+}
+
+export async function getFolderById(ctx: StoreContext, folderId: string) {
+  const row = await ctx.db
     .select({ folder: folders, environment: environments })
     .from(folders)
     .innerJoin(environments, eq(environments.id, folders.environmentId))
     .where(eq(folders.id, folderId))
     .get();
   if (!row) throw notFound(`Folder with ID '${folderId}' not found`);
+  assertCan(ctx.actor, row.folder.projectId, "read", "secret-folders", fieldsAt(row.environment.slug, parentPath(row.folder.path)));
   return {
     ...publicFolder(row.folder),
     environment: { envId: row.environment.id, envName: row.environment.name, envSlug: row.environment.slug },
     path: row.folder.path,
     projectId: row.folder.projectId,
   };
-}
-
-/** Who a folder id belongs to, for the access check before anything else is revealed. */
-export async function folderProjectId(db: Db, folderId: string): Promise<string> {
-  const row = await db.select({ projectId: folders.projectId }).from(folders).where(eq(folders.id, folderId)).get();
-  if (!row) throw notFound(`Folder with ID '${folderId}' not found`);
-  return row.projectId;
 }
 
 /** Infisical lets callers name a folder by id or by its name under `path`. */
@@ -153,7 +179,13 @@ export interface UpdateFolderInput {
 }
 
 /** Renames (and re-describes) folders atomically; a renamed folder's descendants move with it. */
-export async function updateFolders(ctx: StoreContext, projectId: string, inputs: UpdateFolderInput[]) {
+async function renameFolders(
+  ctx: StoreContext,
+  projectId: string,
+  inputs: UpdateFolderInput[],
+  audit: (updated: FolderRow[]) => AuditEntry,
+) {
+  assertMayEver(ctx.actor, projectId, "edit", "secret-folders");
   const tree = await loadProjectTree(ctx.db, projectId);
   const now = nowIso();
   const statements: BatchItem<"sqlite">[] = [];
@@ -166,6 +198,7 @@ export async function updateFolders(ctx: StoreContext, projectId: string, inputs
   for (const input of inputs) {
     const folder = locateFolder(tree, input.idOrName, input.environment, input.path);
     const oldPath = currentPath(folder);
+    assertCan(ctx.actor, projectId, "edit", "secret-folders", placeOf(tree, folder, oldPath));
     const newPath = joinPath(parentPath(oldPath), input.name);
     if (newPath !== oldPath) {
       const taken = tree.subtree(tree.folderAt(folder.environmentId, ROOT_PATH)!).some((f) => currentPath(f) === newPath);
@@ -202,8 +235,24 @@ export async function updateFolders(ctx: StoreContext, projectId: string, inputs
     changes.push(folderChange(tree, row, "folder.update"));
     updated.push(row);
   }
-  await commitChanges(ctx, statements, changes);
+  await commitChanges(ctx, statements, changes, audit(updated));
   return updated.map((row) => ({ ...publicFolder(row), path: row.path }));
+}
+
+export async function updateFolder(ctx: StoreContext, projectId: string, input: UpdateFolderInput) {
+  const audit = ([row]: FolderRow[]) => folderAudit("folder.update", projectId, row!, { environment: input.environment, path: row!.path });
+  const [folder] = await renameFolders(ctx, projectId, [input], audit);
+  return folder!;
+}
+
+export function updateFolders(ctx: StoreContext, projectId: string, inputs: UpdateFolderInput[]) {
+  return renameFolders(ctx, projectId, inputs, (rows) => ({
+    action: "folder.update",
+    projectId,
+    targetType: "folder",
+    targetId: null,
+    metadata: { paths: rows.map((r) => r.path) },
+  }));
 }
 
 export interface DeleteFolderInput {
@@ -214,8 +263,10 @@ export interface DeleteFolderInput {
 }
 
 export async function deleteFolder(ctx: StoreContext, projectId: string, input: DeleteFolderInput) {
+  assertMayEver(ctx.actor, projectId, "delete", "secret-folders");
   const tree = await loadProjectTree(ctx.db, projectId);
   const folder = locateFolder(tree, input.idOrName, input.environment, input.path);
+  assertCan(ctx.actor, projectId, "delete", "secret-folders", placeOf(tree, folder));
   const subtree = tree.subtree(folder);
   if (!input.force) {
     const holdsSecret = await ctx.db.select({ id: secrets.id }).from(secrets).where(eq(secrets.folderId, folder.id)).limit(1).get();
@@ -227,6 +278,7 @@ export async function deleteFolder(ctx: StoreContext, projectId: string, input: 
     ctx,
     [ctx.db.delete(folders).where(and(eq(folders.environmentId, folder.environmentId), sql`(${folders.path} = ${folder.path} OR substr(${folders.path}, 1, ${folder.path.length + 1}) = ${`${folder.path}/`})`))],
     [folderChange(tree, folder, "folder.delete", null)],
+    folderAudit("folder.delete", projectId, folder, { environment: input.environment, path: folder.path }),
   );
   return { ...publicFolder(folder), path: folder.path };
 }

@@ -11,6 +11,10 @@
  * describe values of any size. Sizes are added up before any string is built, so no value larger than
  * MAX_EXPANDED_VALUE_BYTES is ever assembled; a value that would be larger, or that comes after the read has spent
  * MAX_EXPANSION_BYTES_PER_READ, is not expanded at all: it stays as stored and is reported with its own `${KEY}`.
+ *
+ * A reader may only follow references into folders it may read: given `mayRead`, the expander refuses (throws
+ * `ReferenceDeniedError`) on the first reference whose location it may not read, whether or not a secret is there, as
+ * Infisical does. The sync engine reads as the system and passes none.
  */
 import { utf8 } from "../lib/encoding";
 import { MAX_EXPANDED_VALUE_BYTES, MAX_EXPANSION_BYTES_PER_READ, MAX_REFERENCE_DEPTH } from "../lib/limits";
@@ -120,6 +124,17 @@ interface Resolution extends ExpansionResult {
   contextFree: boolean;
 }
 
+/** A reference to a location the reader may not read; `referenced` is where it points. */
+export class ReferenceDeniedError extends Error {
+  constructor(readonly referenced: SecretAddress) {
+    super("reference to a secret the reader may not read");
+    this.name = "ReferenceDeniedError";
+  }
+}
+
+/** Whether the reader may read values at `location`; omitted, every location may be read. */
+export type ReadCheck = (location: SecretLocation) => boolean;
+
 export interface Expander {
   /** Expands the stored secret at `address`; the secret itself counts as visited, so `A = ${A}` is a cycle. */
   expandSecret(address: SecretAddress): ExpansionResult;
@@ -140,7 +155,7 @@ const OVER_BUDGET: Resolution = { value: "", bytes: 0, unresolved: [], limit: "o
  * it would contain it. So no string over the limit is built, the work per value stays proportional to the limit however
  * far the references fan out, and MAX_EXPANSION_BYTES_PER_READ caps the sum.
  */
-export function createExpander(source: ReferenceSource): Expander {
+export function createExpander(source: ReferenceSource, mayRead: ReadCheck = () => true): Expander {
   const memo = new Map<string, Resolution>();
   const parsed = new Map<string, ParsedValue | null>();
   const chain = new Set<string>();
@@ -161,8 +176,13 @@ export function createExpander(source: ReferenceSource): Expander {
     const cached = memo.get(id);
     if (cached && depth + cached.height <= MAX_REFERENCE_DEPTH) return cached;
     chain.add(id);
-    const resolution = expandText(value, depth);
-    chain.delete(id);
+    let resolution: Resolution;
+    try {
+      resolution = expandText(value, depth);
+    } finally {
+      // A refusal unwinds through here; the expander stays usable for the read's other secrets.
+      chain.delete(id);
+    }
     if (resolution.contextFree) memo.set(id, resolution);
     return resolution;
   };
@@ -177,6 +197,7 @@ export function createExpander(source: ReferenceSource): Expander {
     let contextFree = true;
     let limit: ExpansionLimit | undefined;
     for (const { token, occurrences, target } of value.tokens) {
+      if (target && !mayRead(target)) throw new ReferenceDeniedError(target);
       const targetValue = target && parsedAt(target);
       let replacementBytes = token.length;
       if (!target || !targetValue) {

@@ -2,15 +2,22 @@
  * Secret imports: a folder reads another folder's secrets (any environment of the project) below its own, in
  * position order (1-based, dense). Unlike Infisical, which only refuses direct cycles, we refuse any import that
  * would close a cycle of any length.
+ *
+ * Access follows Infisical's `secret-imports` rules at the importing folder, plus `describeSecret` on the folder an
+ * import reads from when it is created. Unlike Infisical, re-pointing an import checks its new source the same way,
+ * so an update cannot reach a folder a create could not.
  */
 import { and, eq } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { BatchItem } from "drizzle-orm/batch";
+import { assertCan } from "../access/actor";
+import type { AuditEntry } from "../audit/audit-log";
 import type { Db } from "../db/client";
 import { environments, folders, secretImports } from "../db/schema";
 import { badRequest, notFound } from "../lib/errors";
 import { MAX_IMPORTS_PER_FOLDER } from "../lib/limits";
 import { nowIso } from "../lib/time";
+import { fieldsAt } from "./access";
 import { commitChanges, type ChangeAction } from "./change-events";
 import type { StoreContext } from "./context";
 import { loadProjectTree, type EnvironmentRow, type FolderRow, type ProjectTree, type SecretImportRow } from "./project-tree";
@@ -63,11 +70,19 @@ function renumber(db: Db, ordered: SecretImportRow[], now: string): BatchItem<"s
   );
 }
 
+const importsAt = (at: ImportLocation) => fieldsAt(at.environment, at.path);
+
+function importAudit(action: ChangeAction, projectId: string, importId: string, metadata: Record<string, unknown>): AuditEntry {
+  return { action, projectId, targetType: "secret-import", targetId: importId, metadata };
+}
+
 export interface CreateImportInput extends ImportLocation {
   source: ImportLocation;
 }
 
 export async function createSecretImport(ctx: StoreContext, projectId: string, input: CreateImportInput) {
+  assertCan(ctx.actor, projectId, "create", "secret-imports", importsAt(input));
+  assertCan(ctx.actor, projectId, "describeSecret", "secrets", importsAt(input.source));
   const tree = await loadProjectTree(ctx.db, projectId);
   const destination = tree.requireFolder(input.environment, input.path);
   const source = checkedSource(tree, destination, input.source);
@@ -88,19 +103,30 @@ export async function createSecretImport(ctx: StoreContext, projectId: string, i
     updatedAt: now,
   };
   checkReach(tree, destination, row);
-  await commitChanges(ctx, [ctx.db.insert(secretImports).values(row)], [importChange(tree, destination, "secret-import.create")]);
+  await commitChanges(
+    ctx,
+    [ctx.db.insert(secretImports).values(row)],
+    [importChange(tree, destination, "secret-import.create")],
+    importAudit("secret-import.create", projectId, row.id, {
+      environment: input.environment,
+      path: input.path,
+      importEnvironment: input.source.environment,
+      importPath: input.source.path,
+    }),
+  );
   return publicSecretImport(row, tree.environmentOf(source));
 }
 
-export async function listSecretImports(db: Db, projectId: string, at: ImportLocation) {
-  const tree = await loadProjectTree(db, projectId);
+export async function listSecretImports(ctx: StoreContext, projectId: string, at: ImportLocation) {
+  assertCan(ctx.actor, projectId, "read", "secret-imports", importsAt(at));
+  const tree = await loadProjectTree(ctx.db, projectId);
   const folder = tree.requireFolder(at.environment, at.path);
   return tree.importsOf(folder.id).map((row) => publicSecretImport(row, tree.environmentById(row.importEnvironmentId)!));
 }
 
-export async function getSecretImport(db: Db, importId: string) {
+export async function getSecretImport(ctx: StoreContext, importId: string) {
   const importEnv = alias(environments, "import_env");
-  const row = await db
+  const row = await ctx.db
     .select({ secretImport: secretImports, importEnv, folder: folders, environment: environments })
     .from(secretImports)
     .innerJoin(importEnv, eq(importEnv.id, secretImports.importEnvironmentId))
@@ -109,19 +135,13 @@ export async function getSecretImport(db: Db, importId: string) {
     .where(eq(secretImports.id, importId))
     .get();
   if (!row) throw notFound(`Secret import with ID '${importId}' not found`);
+  assertCan(ctx.actor, row.secretImport.projectId, "read", "secret-imports", fieldsAt(row.environment.slug, row.folder.path));
   return {
     ...publicSecretImport(row.secretImport, row.importEnv),
     environment: { id: row.environment.id, name: row.environment.name, slug: row.environment.slug },
     projectId: row.secretImport.projectId,
     secretPath: row.folder.path,
   };
-}
-
-/** Who an import belongs to, for the access check before anything else is revealed. */
-export async function secretImportProjectId(db: Db, importId: string): Promise<string> {
-  const row = await db.select({ projectId: secretImports.projectId }).from(secretImports).where(eq(secretImports.id, importId)).get();
-  if (!row) throw notFound(`Secret import with ID '${importId}' not found`);
-  return row.projectId;
 }
 
 function importIn(tree: ProjectTree, folder: FolderRow, importId: string): SecretImportRow | undefined {
@@ -134,12 +154,16 @@ export interface UpdateImportInput extends ImportLocation {
 
 /** Re-points and/or moves an import; the others shift to keep positions dense. */
 export async function updateSecretImport(ctx: StoreContext, projectId: string, importId: string, input: UpdateImportInput) {
+  assertCan(ctx.actor, projectId, "edit", "secret-imports", importsAt(input));
   const tree = await loadProjectTree(ctx.db, projectId);
   const destination = tree.requireFolder(input.environment, input.path);
   const current = importIn(tree, destination, importId);
   if (!current) throw badRequest("Secret import not found");
   const currentEnv = tree.environmentById(current.importEnvironmentId)!;
   const sourceLocation = { environment: input.source.environment ?? currentEnv.slug, path: input.source.path ?? current.importPath };
+  if (sourceLocation.environment !== currentEnv.slug || sourceLocation.path !== current.importPath) {
+    assertCan(ctx.actor, projectId, "describeSecret", "secrets", importsAt(sourceLocation));
+  }
   const source = checkedSource(tree, destination, sourceLocation, current.id);
   const others = tree.importsOf(destination.id).filter((row) => row.id !== current.id);
   if (others.some((row) => tree.importSource(row)?.id === source.id)) throw badRequest("Secret import already exists");
@@ -161,11 +185,18 @@ export async function updateSecretImport(ctx: StoreContext, projectId: string, i
       ...renumber(ctx.db, ordered, now),
     ],
     [importChange(tree, destination, "secret-import.update")],
+    importAudit("secret-import.update", projectId, updated.id, {
+      environment: input.environment,
+      path: input.path,
+      importPath: updated.importPath,
+      position: updated.position,
+    }),
   );
   return publicSecretImport(updated, tree.environmentOf(source));
 }
 
 export async function deleteSecretImport(ctx: StoreContext, projectId: string, importId: string, at: ImportLocation) {
+  assertCan(ctx.actor, projectId, "delete", "secret-imports", importsAt(at));
   const tree = await loadProjectTree(ctx.db, projectId);
   const destination = tree.requireFolder(at.environment, at.path);
   const current = importIn(tree, destination, importId);
@@ -175,6 +206,7 @@ export async function deleteSecretImport(ctx: StoreContext, projectId: string, i
     ctx,
     [ctx.db.delete(secretImports).where(and(eq(secretImports.id, current.id), eq(secretImports.folderId, destination.id))), ...renumber(ctx.db, remaining, nowIso())],
     [importChange(tree, destination, "secret-import.delete")],
+    importAudit("secret-import.delete", projectId, current.id, { environment: at.environment, path: at.path }),
   );
   return publicSecretImport(current, tree.environmentById(current.importEnvironmentId)!);
 }

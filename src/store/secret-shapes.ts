@@ -1,9 +1,11 @@
 /**
  * Secret objects as Infisical's raw-secret schema emits them. Which fields appear depends on the call: create
  * answers the bare object, update/delete add `secretValueHidden`, list/get add the path, tags and metadata, and
- * secrets listed under `imports` drop the dates and the project id.
+ * secrets listed under `imports` drop the dates and the project id. A value the caller may not see is Infisical's
+ * mask.
  */
-import type { LoadedSecret, StoredSecret } from "./secret-snapshot";
+import type { LoadedSecret } from "./secret-snapshot";
+import type { WrittenSecret } from "./secrets";
 
 const HIDDEN_SECRET_VALUE = "<hidden-by-infisical>";
 
@@ -13,13 +15,13 @@ export interface SecretMetadataEntry {
   isEncrypted: boolean;
 }
 
-/** What a caller sees of a value: possibly expanded, possibly hidden (`viewSecretValue=false`). */
+/** What a caller sees of a value: possibly expanded, possibly hidden (`viewSecretValue=false`, or no `readValue`). */
 export interface ShownValue {
   value: string;
   hidden: boolean;
 }
 
-const shownAsIs = (secret: StoredSecret): ShownValue => ({ value: secret.value, hidden: false });
+const shownAfterWrite = (secret: WrittenSecret): ShownValue => ({ value: secret.value, hidden: secret.valueHidden });
 
 function rawSecret(secret: LoadedSecret, view: ShownValue) {
   const { row } = secret;
@@ -46,9 +48,12 @@ function rawSecret(secret: LoadedSecret, view: ShownValue) {
 
 export const secretMetadataOf = (secret: LoadedSecret) => JSON.parse(secret.row.metadataJson) as SecretMetadataEntry[];
 
-export const createdSecret = (secret: StoredSecret) => rawSecret(secret, shownAsIs(secret));
+export const createdSecret = (secret: WrittenSecret) => rawSecret(secret, shownAfterWrite(secret));
 
-export const changedSecret = (secret: StoredSecret) => ({ ...rawSecret(secret, shownAsIs(secret)), secretValueHidden: false });
+export const changedSecret = (secret: WrittenSecret) => ({
+  ...rawSecret(secret, shownAfterWrite(secret)),
+  secretValueHidden: secret.valueHidden,
+});
 
 export function listedSecret(secret: LoadedSecret, view: ShownValue) {
   return { ...rawSecret(secret, view), secretPath: secret.location.secretPath, secretValueHidden: view.hidden, tags: [], secretMetadata: secretMetadataOf(secret) };

@@ -48,7 +48,7 @@ describe("projects", () => {
     expect(list.html).not.toContain("Create a project");
     const forbidden = await browser.get(`/projects/${theirs.id}/secrets/dev`);
     expect(forbidden.status).toBe(403);
-    expect(forbidden.html).toContain("bound to another project");
+    expect(forbidden.html).toContain("You are not allowed to read on workspace");
     const refused = await browser.post("/projects", { name: "nope" });
     expect(refused.status).toBe(403);
   });
@@ -176,13 +176,13 @@ describe("secrets", () => {
     expect(page.html).not.toContain("/secrets/dev/delete");
     const refused = await reader.post(`/projects/${project.id}/secrets/dev/create`, { path: "/", key: "NEW", value: "x" });
     expect(refused.status).toBe(403);
-    expect(refused.html).toContain("secrets:write");
+    expect(refused.html).toContain("You are not allowed to create on secrets");
 
     const outsider = new Browser();
     await outsider.signIn(metadataOnly);
     const hidden = await outsider.get(`/projects/${project.id}/secrets/dev?reveal=KEY`);
     expect(hidden.status).toBe(200);
-    expect(hidden.html).toContain("This token cannot read secrets");
+    expect(hidden.html).toContain("You cannot see secrets in this project");
     expect(hidden.html).not.toContain("value-1");
   });
 });

@@ -66,7 +66,7 @@ describe("API tokens", () => {
     const { token } = await createToken(["secrets:read"]);
     const res = await api.post("/api/v1/projects", { projectName: "nope" }, { token });
     expect(res.status).toBe(403);
-    expect(res.body).toMatchObject({ statusCode: 403, error: "PermissionDenied", message: 'This credential lacks the "projects:write" scope' });
+    expect(res.body).toMatchObject({ statusCode: 403, error: "PermissionDenied", message: "You are not allowed to create on workspace" });
     expect((await api.post("/api/v1/api-tokens", { name: "escalate", scopes: ["admin"] }, { token })).status).toBe(403);
     expect((await api.get("/api/v1/audit-logs", { token })).status).toBe(403);
   });

@@ -3,6 +3,7 @@ import { MAX_EXPANDED_VALUE_BYTES, MAX_EXPANSION_BYTES_PER_READ, MAX_REFERENCE_D
 import {
   createExpander,
   parseReference,
+  ReferenceDeniedError,
   referencedAddresses,
   renameReferences,
   type ReferenceSource,
@@ -126,6 +127,47 @@ describe("reference expansion", () => {
       const address = { environment: "dev", secretPath: "/", key };
       expect(shared.expandSecret(address)).toEqual(createExpander(source(values)).expandSecret(address));
     }
+  });
+});
+
+describe("expansion limited to readable locations", () => {
+  const at = (key: string, environment = "dev") => ({ environment, secretPath: "/", key });
+  const values = {
+    "dev:/:A": "${B}",
+    "dev:/:B": "${X}-${prod.C}",
+    "dev:/:X": "x",
+    "dev:/:G": "${A}",
+    "dev:/:OK": "${X}${X}",
+    "prod:/:C": "prod-secret",
+  };
+  const devOnly = (location: { environment: string }) => location.environment === "dev";
+
+  function deniedAt(run: () => unknown) {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ReferenceDeniedError);
+      return (error as ReferenceDeniedError).referenced;
+    }
+    throw new Error("expected a refusal");
+  }
+
+  it("refuses at the first reference into a location the reader may not read, however deep, whether a secret is there or not", () => {
+    const expander = createExpander(source(values), devOnly);
+    expect(deniedAt(() => expander.expandSecret(at("A")))).toEqual({ environment: "prod", secretPath: "/", key: "C" });
+    expect(deniedAt(() => createExpander(source({ "dev:/:M": "${prod.api.MISSING}" }), devOnly).expandSecret(at("M")))).toEqual({
+      environment: "prod",
+      secretPath: "/api",
+      key: "MISSING",
+    });
+    expect(expander.expandSecret(at("OK"))).toEqual({ value: "xx", unresolved: [] });
+  });
+
+  it("stays usable after a refusal: the refused chain is not left behind as a cycle", () => {
+    const expander = createExpander(source(values), devOnly);
+    deniedAt(() => expander.expandSecret(at("A")));
+    expect(deniedAt(() => expander.expandSecret(at("G")))).toEqual({ environment: "prod", secretPath: "/", key: "C" });
+    expect(createExpander(source(values)).expandSecret(at("G"))).toEqual({ value: "x-prod-secret", unresolved: [] });
   });
 });
 

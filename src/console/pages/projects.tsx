@@ -1,11 +1,10 @@
 import { z } from "zod";
-import { requireAccess } from "../../auth/context";
+import { canInOrganization } from "../../access/actor";
 import { description, displayName } from "../../http/schemas";
 import * as projects from "../../store/projects";
-import { allows } from "../access";
 import type { ConsoleContext } from "../context";
-import { dbOf } from "../deps";
-import { audit, fieldErrors, readForm } from "../forms";
+import { storeAs } from "../deps";
+import { fieldErrors, readForm } from "../forms";
 import { noticeFor } from "../notices";
 import { secretsUrl } from "../urls";
 import { EmptyState, Notice, PostForm, SubmitButton, TextArea, TextField, Time, type FieldErrors } from "../ui/components";
@@ -20,10 +19,8 @@ interface CreateForm {
 }
 
 async function renderProjects(c: ConsoleContext, form: CreateForm = { values: {}, errors: {} }, status: 200 | 422 = 200) {
-  const auth = c.get("auth");
-  requireAccess(auth, "projects:read", auth.projectId);
-  const list = await projects.listProjects(dbOf(c), auth.projectId);
-  const canCreate = allows(auth, "projects:write");
+  const list = await projects.listProjects(storeAs(c));
+  const canCreate = canInOrganization(c.get("actor"), "create", "workspace");
   const notice = noticeFor(c.req.query("notice"));
   return renderPage(
     c,
@@ -51,7 +48,7 @@ async function renderProjects(c: ConsoleContext, form: CreateForm = { values: {}
       ) : (
         <EmptyState>
           <p>There are no projects yet.</p>
-          <p>{canCreate ? "Create one below to start storing secrets." : "This token cannot create projects: that needs the projects:write scope on a token not bound to one project."}</p>
+          <p>{canCreate ? "Create one below to start storing secrets." : "You cannot create projects: that takes the organization-wide permission to create workspaces."}</p>
         </EmptyState>
       )}
       {canCreate ? (
@@ -76,16 +73,12 @@ export async function createProject(c: ConsoleContext) {
   const values = await readForm(c);
   const parsed = createProjectForm.safeParse(values);
   if (!parsed.success) return renderProjects(c, { values, errors: fieldErrors(parsed.error.issues) }, 422);
-  requireAccess(c.get("auth"), "projects:write");
-  const project = await projects.createProject(dbOf(c), { name: parsed.data.name, description: parsed.data.description || null });
-  await audit(c, { action: "project.create", projectId: project.id, targetType: "project", targetId: project.id, metadata: { name: project.name, slug: project.slug } });
+  const project = await projects.createProject(storeAs(c), { name: parsed.data.name, description: parsed.data.description || null });
   return c.redirect(secretsUrl(project.id, project.environments[0]!.slug, undefined, { notice: "project-created" }), 303);
 }
 
 /** A project's landing page is its first environment's secrets. */
 export async function projectHome(c: ConsoleContext) {
-  const projectId = c.req.param("projectId")!;
-  requireAccess(c.get("auth"), "projects:read", projectId);
-  const project = await projects.getProject(dbOf(c), projectId);
+  const project = await projects.readProject(storeAs(c), c.req.param("projectId")!);
   return c.redirect(secretsUrl(project.id, project.environments[0]?.slug ?? "dev"), 303);
 }

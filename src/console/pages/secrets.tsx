@@ -1,14 +1,15 @@
 /**
  * A project's secrets, one environment and folder at a time: the environment's folder tree, the folder's own secrets
  * (values masked until revealed one at a time), add/edit/delete, and the secrets the folder imports.
+ *
+ * The page shows only what the signed-in caller's rules let them see and offers only the actions they allow; the
+ * store enforces both, whatever the page offers.
  */
-import { requireAccess } from "../../auth/context";
+import { can, canOnAnyIn } from "../../access/actor";
 import { ApiError, badRequest, notFound } from "../../lib/errors";
-import type { Db } from "../../db/client";
-import { loadKeyRing, type KeyRing } from "../../lib/crypto";
-import { createFolder, listFolders } from "../../store/folders";
+import { createFolder, listReadableFolders } from "../../store/folders";
 import { folderNameProblem, InvalidPathError, joinPath, normalizePath, pathSegments, ROOT_PATH } from "../../store/paths";
-import { getProject, type PublicProject } from "../../store/projects";
+import { readProject, type PublicProject } from "../../store/projects";
 import { getSecretView, listSecretsView } from "../../store/secret-reader";
 import {
   isSecretCommentTooLong,
@@ -19,10 +20,10 @@ import {
   secretKeyProblem,
 } from "../../store/secret-rules";
 import * as store from "../../store/secrets";
-import { allows } from "../access";
 import type { ConsoleContext } from "../context";
-import { dbOf, storeAs } from "../deps";
-import { audit, readForm } from "../forms";
+import type { StoreContext } from "../../store/context";
+import { storeAs } from "../deps";
+import { readForm } from "../forms";
 import { secretActionUrl, secretsUrl } from "../urls";
 import { EmptyState, Notice, PostForm, SubmitButton, Tabs, TextArea, TextField, type FieldErrors } from "../ui/components";
 import { renderPage } from "../ui/layout";
@@ -52,9 +53,7 @@ function parsePath(raw: string | undefined): string {
 }
 
 async function locate(c: ConsoleContext, rawPath: string | undefined): Promise<Location> {
-  const projectId = c.req.param("projectId")!;
-  requireAccess(c.get("auth"), "projects:read", projectId);
-  const project = await getProject(dbOf(c), projectId);
+  const project = await readProject(storeAs(c), c.req.param("projectId")!);
   const slug = c.req.param("environment")!;
   const environment = project.environments.find((e) => e.slug === slug);
   if (!environment) throw notFound(`Project "${project.name}" has no environment "${slug}"`);
@@ -134,40 +133,57 @@ function FolderTree({ at, paths }: { at: Location; paths: string[] }) {
  * one read may (MAX_IMPORTED_FOLDERS_PER_READ) cannot be read with them (400): its own secrets are still listed, and
  * `importsProblem` says why its imports are not.
  */
-async function listFolder(db: Db, ring: KeyRing, where: { projectId: string; environment: string; secretPath: string }) {
+async function listFolder(ctx: StoreContext, where: { projectId: string; environment: string; secretPath: string }) {
   const query = { ...where, recursive: false, expandReferences: false, viewValue: false, tagSlugs: [], metadataFilter: [] };
   try {
-    return { view: await listSecretsView(db, ring, { ...query, includeImports: true }), importsProblem: null };
+    return { view: await listSecretsView(ctx, { ...query, includeImports: true }), importsProblem: null };
   } catch (error) {
     if (!(error instanceof ApiError && error.statusCode === 400)) throw error;
-    return { view: await listSecretsView(db, ring, { ...query, includeImports: false }), importsProblem: error.message };
+    return { view: await listSecretsView(ctx, { ...query, includeImports: false }), importsProblem: error.message };
   }
+}
+
+/** What the caller may do in the folder shown: the page offers exactly these. */
+function allowedHere(c: ConsoleContext, at: Location) {
+  const actor = c.get("actor");
+  const projectId = at.project.id;
+  const here = { environment: at.environment.slug, secretPath: at.path };
+  return {
+    list: canOnAnyIn(actor, projectId, "describeSecret", "secrets"),
+    readValues: can(actor, projectId, "readValue", "secrets", here),
+    create: can(actor, projectId, "create", "secrets", here),
+    edit: can(actor, projectId, "edit", "secrets", here),
+    delete: can(actor, projectId, "delete", "secrets", here),
+    listFolders: canOnAnyIn(actor, projectId, "read", "secret-folders"),
+    createFolder: can(actor, projectId, "create", "secret-folders", here),
+  };
 }
 
 async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState, status: 200 | 400 | 422 = 200) {
   const auth = c.get("auth");
   const { project, environment, path } = at;
-  const canRead = allows(auth, "secrets:read", project.id);
-  const canWrite = allows(auth, "secrets:write", project.id);
+  const allowed = allowedHere(c, at);
   const reveal = c.req.query("reveal");
   const edit = state?.form === "update" ? state.values.key : c.req.query("edit");
   const csrf = c.get("csrf");
 
   let body;
-  if (!canRead) {
-    body = <EmptyState>This token cannot read secrets: that needs the secrets:read scope on this project.</EmptyState>;
+  if (!allowed.list) {
+    body = <EmptyState>You cannot see secrets in this project: that takes permission to describe secrets here.</EmptyState>;
   } else {
-    const db = dbOf(c);
-    const ring = await loadKeyRing(c.env.ENCRYPTION_KEY);
+    const ctx = storeAs(c);
     const where = { projectId: project.id, environment: environment.slug, secretPath: path };
     // Only the one revealed or edited secret is decrypted.
-    const { view, importsProblem } = await listFolder(db, ring, where);
-    const folderPaths = (await listFolders(db, project.id, { environment: environment.slug, path: ROOT_PATH, recursive: true })).map((f) => f.path);
+    const { view, importsProblem } = await listFolder(ctx, where);
+    const folderPaths = allowed.listFolders
+      ? (await listReadableFolders(ctx, project.id, { environment: environment.slug, path: ROOT_PATH, recursive: true })).map((f) => f.path)
+      : [];
     const shownKey = edit ?? reveal;
     const shown =
-      shownKey && view.secrets.some((s) => s.secretKey === shownKey)
-        ? await getSecretView(db, ring, { ...where, key: shownKey, includeImports: false, expandReferences: false, viewValue: true })
+      allowed.readValues && shownKey && view.secrets.some((s) => s.secretKey === shownKey)
+        ? await getSecretView(ctx, { ...where, key: shownKey, includeImports: false, expandReferences: false, viewValue: true })
         : null;
+    const canEdit = allowed.edit && allowed.readValues;
     const here = (extra: { reveal?: string; edit?: string } = {}) => secretsUrl(project.id, environment.slug, path, extra);
     const createValues = state?.form === "create" ? state.values : {};
     const folderValues = state?.form === "folder" ? state.values : {};
@@ -179,7 +195,7 @@ async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState,
         <section aria-labelledby="folders-heading">
           <h2 id="folders-heading">Folders</h2>
           <FolderTree at={at} paths={folderPaths} />
-          {canWrite ? (
+          {allowed.createFolder ? (
             <details class="disclosure" open={state?.form === "folder"}>
               <summary>Add a folder here</summary>
               <PostForm action={secretActionUrl(project.id, environment.slug, "create-folder")} csrf={csrf}>
@@ -223,32 +239,38 @@ async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState,
                               <span class="masked" aria-label="hidden value">
                                 ••••••••
                               </span>{" "}
-                              <a href={`${here({ reveal: secret.secretKey })}#secret-${encodeURIComponent(secret.secretKey)}`} aria-label={`Reveal the value of ${secret.secretKey}`}>
-                                Reveal
-                              </a>
+                              {allowed.readValues ? (
+                                <a href={`${here({ reveal: secret.secretKey })}#secret-${encodeURIComponent(secret.secretKey)}`} aria-label={`Reveal the value of ${secret.secretKey}`}>
+                                  Reveal
+                                </a>
+                              ) : null}
                             </>
                           )}
                         </td>
                         <td class="hide-narrow">{secret.secretComment}</td>
                         <td>
-                          {canWrite ? (
+                          {canEdit || allowed.delete ? (
                             <div class="kv">
-                              <a href={`${here({ edit: secret.secretKey })}#edit-secret`} aria-label={`Edit ${secret.secretKey}`}>
-                                Edit
-                              </a>
-                              <details class="disclosure">
-                                <summary aria-label={`Delete ${secret.secretKey}`}>Delete</summary>
-                                <PostForm action={secretActionUrl(project.id, environment.slug, "delete")} csrf={csrf}>
-                                  <input type="hidden" name="path" value={path} />
-                                  <input type="hidden" name="key" value={secret.secretKey} />
-                                  <p>
-                                    Delete <code>{secret.secretKey}</code> from {environment.name} {path}? Syncs reading this folder will remove it from their destinations.
-                                  </p>
-                                  <SubmitButton kind="danger" busy="Deleting…">
-                                    Delete {secret.secretKey}
-                                  </SubmitButton>
-                                </PostForm>
-                              </details>
+                              {canEdit ? (
+                                <a href={`${here({ edit: secret.secretKey })}#edit-secret`} aria-label={`Edit ${secret.secretKey}`}>
+                                  Edit
+                                </a>
+                              ) : null}
+                              {allowed.delete ? (
+                                <details class="disclosure">
+                                  <summary aria-label={`Delete ${secret.secretKey}`}>Delete</summary>
+                                  <PostForm action={secretActionUrl(project.id, environment.slug, "delete")} csrf={csrf}>
+                                    <input type="hidden" name="path" value={path} />
+                                    <input type="hidden" name="key" value={secret.secretKey} />
+                                    <p>
+                                      Delete <code>{secret.secretKey}</code> from {environment.name} {path}? Syncs reading this folder will remove it from their destinations.
+                                    </p>
+                                    <SubmitButton kind="danger" busy="Deleting…">
+                                      Delete {secret.secretKey}
+                                    </SubmitButton>
+                                  </PostForm>
+                                </details>
+                              ) : null}
                             </div>
                           ) : (
                             <span class="muted">read only</span>
@@ -265,7 +287,7 @@ async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState,
           )}
         </section>
 
-        {canWrite && edit && shown && shown.secretKey === edit ? (
+        {canEdit && edit && shown && shown.secretKey === edit ? (
           <section class="card" id="edit-secret" aria-labelledby="edit-heading">
             <h2 id="edit-heading">
               Edit <code>{edit}</code>
@@ -290,7 +312,7 @@ async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState,
           </section>
         ) : null}
 
-        {canWrite ? (
+        {allowed.create ? (
           <section class="card" aria-labelledby="add-heading">
             <h2 id="add-heading">Add a secret to {path}</h2>
             <PostForm action={secretActionUrl(project.id, environment.slug, "create")} csrf={csrf}>
@@ -399,14 +421,12 @@ async function attempt(c: ConsoleContext, at: Location, state: FormState, field:
 export async function createSecret(c: ConsoleContext) {
   const values = await readForm(c);
   const at = await locate(c, values.path);
-  requireAccess(c.get("auth"), "secrets:write", at.project.id);
   const { errors, key, value, comment } = secretFields(values, "key");
   if (Object.keys(errors).length) return renderSecrets(c, at, { form: "create", values, errors }, 422);
   const target = { projectId: at.project.id, environment: at.environment.slug, secretPath: at.path };
   const failed = await attempt(c, at, { form: "create", values, errors }, "key", async () => {
     const fields = { key, value, comment, skipMultilineEncoding: false, reminderNote: null, reminderRepeatDays: null, metadata: [] };
-    const created = await store.createSecret(storeAs(c), target, fields);
-    await audit(c, { action: "secret.create", projectId: at.project.id, targetType: "secret", targetId: created.row.id, metadata: { environment: target.environment, secretPath: target.secretPath, keys: [key] } });
+    await store.createSecret(storeAs(c), target, fields);
   });
   return failed ?? c.redirect(secretsUrl(at.project.id, at.environment.slug, at.path, { notice: "secret-created" }), 303);
 }
@@ -414,14 +434,12 @@ export async function createSecret(c: ConsoleContext) {
 export async function updateSecret(c: ConsoleContext) {
   const values = await readForm(c);
   const at = await locate(c, values.path);
-  requireAccess(c.get("auth"), "secrets:write", at.project.id);
   const { errors, key: newKey, value, comment } = secretFields(values, "newKey");
   if (Object.keys(errors).length) return renderSecrets(c, at, { form: "update", values, errors }, 422);
   const key = values.key ?? "";
   const target = { projectId: at.project.id, environment: at.environment.slug, secretPath: at.path };
   const failed = await attempt(c, at, { form: "update", values, errors }, "newKey", async () => {
-    const updated = await store.updateSecret(storeAs(c), target, { key, newKey: newKey === key ? undefined : newKey, value, comment });
-    await audit(c, { action: "secret.update", projectId: at.project.id, targetType: "secret", targetId: updated.row.id, metadata: { environment: target.environment, secretPath: target.secretPath, keys: [updated.key] } });
+    await store.updateSecret(storeAs(c), target, { key, newKey: newKey === key ? undefined : newKey, value, comment });
   });
   return failed ?? c.redirect(secretsUrl(at.project.id, at.environment.slug, at.path, { notice: "secret-updated" }), 303);
 }
@@ -429,17 +447,14 @@ export async function updateSecret(c: ConsoleContext) {
 export async function deleteSecret(c: ConsoleContext) {
   const values = await readForm(c);
   const at = await locate(c, values.path);
-  requireAccess(c.get("auth"), "secrets:write", at.project.id);
   const target = { projectId: at.project.id, environment: at.environment.slug, secretPath: at.path };
-  const deleted = await store.deleteSecret(storeAs(c), target, values.key ?? "");
-  await audit(c, { action: "secret.delete", projectId: at.project.id, targetType: "secret", targetId: deleted.row.id, metadata: { environment: target.environment, secretPath: target.secretPath, keys: [deleted.key] } });
+  await store.deleteSecret(storeAs(c), target, values.key ?? "");
   return c.redirect(secretsUrl(at.project.id, at.environment.slug, at.path, { notice: "secret-deleted" }), 303);
 }
 
 export async function createFolderAction(c: ConsoleContext) {
   const values = await readForm(c);
   const at = await locate(c, values.path);
-  requireAccess(c.get("auth"), "secrets:write", at.project.id);
   const name = (values.name ?? "").trim();
   const nameProblem = name ? folderNameProblem(name) : "A folder name is required";
   if (nameProblem) return renderSecrets(c, at, { form: "folder", values, errors: { name: nameProblem } }, 422);
@@ -447,7 +462,6 @@ export async function createFolderAction(c: ConsoleContext) {
   const failed = await attempt(c, at, { form: "folder", values, errors: {} }, "name", async () => {
     const folder = await createFolder(storeAs(c), at.project.id, { environment: at.environment.slug, path: at.path, name });
     folderPath = folder.path;
-    await audit(c, { action: "folder.create", projectId: at.project.id, targetType: "folder", targetId: folder.id, metadata: { environment: at.environment.slug, path: folder.path } });
   });
   return failed ?? c.redirect(secretsUrl(at.project.id, at.environment.slug, folderPath, { notice: "folder-created" }), 303);
 }
