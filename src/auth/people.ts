@@ -8,6 +8,7 @@
  * giving someone a role is a grant, so the caller must hold the role's rules.
  */
 import { and, asc, count, eq, inArray, type SQL } from "drizzle-orm";
+import { z } from "zod";
 import { assertCan, personActor, type Actor } from "../access/actor";
 import type { PermissionRule } from "../access/rules";
 import { auditInsert } from "../audit/audit-log";
@@ -87,6 +88,14 @@ export async function personById(db: Db, userId: string, adminEmails: ReadonlySe
 // ----- memberships
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+/** Longest email address (RFC 5321's path limit). */
+export const MAX_EMAIL_LENGTH = 254;
+export const emailSchema = z
+  .string({ error: "an email address is required" })
+  .trim()
+  .max(MAX_EMAIL_LENGTH, `an email address is at most ${MAX_EMAIL_LENGTH} characters`)
+  .pipe(z.email({ error: "must be an email address" }));
 
 interface MembershipView {
   membership: MembershipRow;

@@ -5,17 +5,19 @@
  * deleted. Writing a role's rules is a grant like any other: the writer must hold them.
  */
 import { and, asc, count, eq, isNull } from "drizzle-orm";
+import { z } from "zod";
 import { assertCan, type Actor, type GrantedRules } from "../access/actor";
 import { BUILT_IN_ROLE_RULES, BUILT_IN_ROLES, type BuiltInRole } from "../access/roles";
-import type { PermissionRule } from "../access/rules";
+import { projectRulesSchema, type PermissionRule } from "../access/rules";
 import { auditInsert } from "../audit/audit-log";
 import { runBatch, type Db } from "../db/client";
 import { apiTokens, identities, projectMemberships, projectRoles } from "../db/schema";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
+import { description, displayName } from "../http/schemas";
 import { getProjectRow } from "../store/projects";
 import type { ActingAs } from "./context";
-import { assertMayGrant, composeRules, isBuiltInRole, parseRules, type Grant } from "./grants";
+import { assertMayGrant, composeRules, isBuiltInRole, parseRules, roleSlugSchema, type Grant } from "./grants";
 
 /** Most custom roles one project may define. */
 export const MAX_CUSTOM_ROLES_PER_PROJECT = 50;
@@ -23,6 +25,17 @@ export const MAX_CUSTOM_ROLES_PER_PROJECT = 50;
 export const RESERVED_ROLE_SLUG = "Please choose a different slug, the slug you have entered is reserved";
 
 type RoleRow = typeof projectRoles.$inferSelect;
+
+const customRoleSlug = roleSlugSchema("slug").refine((slug) => !isBuiltInRole(slug), RESERVED_ROLE_SLUG);
+
+/** A custom role as the API and the console take it. */
+export const roleInputSchema = z.object({ slug: customRoleSlug, name: displayName("name"), description, permissions: projectRulesSchema });
+export const roleUpdateSchema = z.object({
+  slug: customRoleSlug.optional(),
+  name: displayName("name").optional(),
+  description,
+  permissions: projectRulesSchema.optional(),
+});
 
 const BUILT_IN_ROLE_DETAILS: Record<BuiltInRole, { name: string; description: string }> = {
   admin: { name: "Admin", description: "Full administration of the project" },

@@ -3,7 +3,16 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { actingAs } from "../auth/context";
 import { roleSlugSchema } from "../auth/grants";
-import { addMembers, getMembership, listMemberships, MAX_EMAILS_PER_REQUEST, removeMembersByEmail, removeMembership, updateMembershipRole } from "../auth/people";
+import {
+  addMembers,
+  emailSchema,
+  getMembership,
+  listMemberships,
+  MAX_EMAILS_PER_REQUEST,
+  removeMembersByEmail,
+  removeMembership,
+  updateMembershipRole,
+} from "../auth/people";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { id } from "../http/schemas";
@@ -13,7 +22,7 @@ const MEMBERSHIPS = "/api/v1/projects/:projectId/memberships";
 
 const emailList = (field: string) =>
   z
-    .array(z.email({ error: `${field} must be email addresses` }).max(254, "an email address is at most 254 characters"), { error: `${field} must be a list` })
+    .array(emailSchema, { error: `${field} must be a list of email addresses` })
     .max(MAX_EMAILS_PER_REQUEST, `${field} may list at most ${MAX_EMAILS_PER_REQUEST} people`)
     .default([]);
 

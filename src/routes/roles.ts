@@ -1,27 +1,20 @@
 /** A project's roles, at Infisical's project-role paths (`/api/v1/projects/:projectId/roles…`). */
 import type { Hono } from "hono";
 import { z } from "zod";
-import { projectRulesSchema } from "../access/rules";
 import { actingAs } from "../auth/context";
-import { isBuiltInRole, roleSlugSchema } from "../auth/grants";
-import { createRole, deleteRole, getRoleById, getRoleBySlug, listRoles, RESERVED_ROLE_SLUG, updateRole } from "../auth/project-roles";
+import { createRole, deleteRole, getRoleById, getRoleBySlug, listRoles, roleInputSchema, roleUpdateSchema, updateRole } from "../auth/project-roles";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { description, displayName, id } from "../http/schemas";
+import { id } from "../http/schemas";
 
 const TAG = "Project roles";
 const ROLES = "/api/v1/projects/:projectId/roles";
-
-const customSlug = roleSlugSchema("slug").refine((slug) => !isBuiltInRole(slug), RESERVED_ROLE_SLUG);
-
-export const roleBody = z.object({ slug: customSlug, name: displayName("name"), description, permissions: projectRulesSchema });
-const roleUpdateBody = z.object({ slug: customSlug.optional(), name: displayName("name").optional(), description, permissions: projectRulesSchema.optional() });
 
 const projectParams = z.object({ projectId: id("projectId") });
 const roleParams = projectParams.extend({ roleId: id("roleId") });
 
 export function registerRoleRoutes(app: Hono<AppEnv>) {
-  defineRoute(app, { method: "post", path: ROLES, tag: TAG, summary: "Create a custom project role", params: projectParams, body: roleBody }, async (c, { params, body }) =>
+  defineRoute(app, { method: "post", path: ROLES, tag: TAG, summary: "Create a custom project role", params: projectParams, body: roleInputSchema }, async (c, { params, body }) =>
     c.json({ role: await createRole(actingAs(c), params.projectId, body) }),
   );
 
@@ -46,7 +39,7 @@ export function registerRoleRoutes(app: Hono<AppEnv>) {
 
   defineRoute(
     app,
-    { method: "patch", path: `${ROLES}/:roleId`, tag: TAG, summary: "Update a custom role (a new slug is renamed wherever the role is held)", params: roleParams, body: roleUpdateBody },
+    { method: "patch", path: `${ROLES}/:roleId`, tag: TAG, summary: "Update a custom role (a new slug is renamed wherever the role is held)", params: roleParams, body: roleUpdateSchema },
     async (c, { params, body }) => c.json({ role: await updateRole(actingAs(c), params.projectId, params.roleId, body) }),
   );
 
