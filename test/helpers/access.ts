@@ -25,16 +25,22 @@ export async function signingKey(kid: string): Promise<SigningKey> {
 
 const encode = (value: unknown) => toBase64Url(utf8(JSON.stringify(value)));
 
-/** A team: where its keys are published, and tokens for its application (by default the one the tests' Worker trusts). */
+/**
+ * A team: where its keys are published, and tokens for its application. By default the team and application the
+ * tests' Worker trusts (vitest.config.ts), which several files share: they `add` their own keys.
+ */
 export function accessTeam(domain: string = env.ACCESS_TEAM_DOMAIN, audience: string = env.ACCESS_AUD) {
   const base = `https://${domain}`;
-  const control = (path: string, body: unknown) =>
-    fetch(`${base}/__team/${path}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const control = (path: string, body: unknown, method = "PUT") =>
+    fetch(`${base}/__team/${path}`, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   return {
     domain,
     audience,
     issuer: base,
+    /** `keys` become the team's whole key set (a team this file alone uses) */
     publish: (keys: SigningKey[]) => control("keys", { keys: keys.map((k) => k.jwk) }),
+    /** `keys` are published next to the others (the tests' shared team: other files keep theirs) */
+    add: (keys: SigningKey[]) => control("keys", { keys: keys.map((k) => k.jwk) }, "POST"),
     /** the status the certs endpoint answers with (200: serve the keys) */
     answer: (status: number) => control("status", { status }),
     fetches: async () => ((await (await fetch(`${base}/__team/fetches`)).json()) as { count: number }).count,

@@ -5,6 +5,8 @@
  *
  *   GET  https://<team>.cloudflareaccess.com/cdn-cgi/access/certs   the published key set {keys, public_cert, public_certs}
  *   PUT  https://<team>.cloudflareaccess.com/__team/keys           {keys: [JWK, …]} becomes the published key set
+ *   POST https://<team>.cloudflareaccess.com/__team/keys           {keys: [JWK, …]} are published next to the others
+ *                                                                  (for a team several test files share)
  *   PUT  https://<team>.cloudflareaccess.com/__team/status         {status}: the certs endpoint answers with it (outage)
  *   GET  https://<team>.cloudflareaccess.com/__team/fetches        {count}: how often the certs endpoint was fetched
  *
@@ -35,8 +37,9 @@ export function createAccessTeams() {
       if (state.status !== 200) return new Response("unavailable", { status: state.status });
       return json({ keys: state.keys, public_cert: { kid: "pem", cert: "-----BEGIN CERTIFICATE-----" }, public_certs: [] });
     }
-    if (url.pathname === "/__team/keys" && request.method === "PUT") {
-      state.keys = ((await request.json()) as { keys: unknown[] }).keys;
+    if (url.pathname === "/__team/keys" && (request.method === "PUT" || request.method === "POST")) {
+      const { keys } = (await request.json()) as { keys: unknown[] };
+      state.keys = request.method === "PUT" ? keys : [...state.keys, ...keys];
       return new Response(null, { status: 204 });
     }
     if (url.pathname === "/__team/status" && request.method === "PUT") {

@@ -231,7 +231,7 @@ function parseRoleForm(values: Record<string, string>) {
   }
   const parsed = roleInputSchema.safeParse({ ...values, description: values.description || null, permissions });
   if (parsed.success) return { data: parsed.data };
-  const rules = parsed.error.issues.filter((i) => i.path[0] === "permissions").map((i) => [...i.path.slice(1), ""].join(".").replace(/\.$/, ": ") + i.message);
+  const rules = parsed.error.issues.filter((i) => i.path[0] === "permissions").map((i) => (i.path.length > 1 ? `${i.path.slice(1).join(".")}: ${i.message}` : i.message));
   return { errors: { ...fieldErrors(parsed.error.issues), ...(rules.length ? { permissions: rules.slice(0, 5).join("; ") } : {}) } };
 }
 
