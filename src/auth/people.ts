@@ -56,7 +56,8 @@ function personCaller(db: Db, rows: PersonRow[], isAdmin: boolean, background: B
   }
   const memberships = new Map<string, readonly PermissionRule[]>();
   for (const row of rows) {
-    if (row.projectId !== null && row.role !== null) memberships.set(row.projectId, roleRules(row.role, row.customRole === null ? null : parseRules(row.customRole)));
+    if (row.projectId === null || row.role === null) continue;
+    memberships.set(row.projectId, roleRules(row.role, row.customRole === null ? null : parseRules(row.customRole)));
   }
   const auth: AuthContext = {
     actorType: "person",
@@ -198,11 +199,18 @@ export async function addMembers({ db, actor, requestId }: ActingAs, projectId: 
     ...chunk(views.map((v) => v.membership), rowsPerInsert(projectMemberships)).map((part) => db.insert(projectMemberships).values(part)),
     ...views.map((view) => auditInsert(db, actor, requestId, membershipAudit("project-membership.create", view))),
   ]);
-  const custom = isBuiltInRole(role) ? null : await db.select().from(projectRoles).where(and(eq(projectRoles.projectId, projectId), eq(projectRoles.slug, role))).get();
+  const custom = isBuiltInRole(role)
+    ? null
+    : await db.select().from(projectRoles).where(and(eq(projectRoles.projectId, projectId), eq(projectRoles.slug, role))).get();
   return views.map((view) => publicMembership({ ...view, customRoleId: custom?.id ?? null, customRoleName: custom?.name ?? null }));
 }
 
-export async function updateMembershipRole({ db, actor, requestId }: ActingAs, projectId: string, membershipId: string, role: string): Promise<PublicMembership> {
+export async function updateMembershipRole(
+  { db, actor, requestId }: ActingAs,
+  projectId: string,
+  membershipId: string,
+  role: string,
+): Promise<PublicMembership> {
   assertCan(actor, projectId, "edit", "member");
   const view = await membershipView(db, projectId, membershipId);
   await assertMayGiveRole(db, actor, projectId, role, "Failed to change the member's role");

@@ -63,7 +63,8 @@ export function publicRole(row: RoleRow): PublicRole {
 }
 
 function builtInRole(projectId: string, slug: BuiltInRole, since: string): PublicRole {
-  return { id: slug, projectId, slug, ...BUILT_IN_ROLE_DETAILS[slug], isBuiltIn: true, permissions: BUILT_IN_ROLE_RULES[slug], createdAt: since, updatedAt: since };
+  const details = BUILT_IN_ROLE_DETAILS[slug];
+  return { id: slug, projectId, slug, ...details, isBuiltIn: true, permissions: BUILT_IN_ROLE_RULES[slug], createdAt: since, updatedAt: since };
 }
 
 const findCustomRole = (db: Db, projectId: string, slug: string) =>

@@ -75,6 +75,8 @@ export const syncPageUrl = (projectId: string, syncId: string, page: "plan" | "e
 
 /** A project's access pages: its members, its roles, and what the signed-in caller may do there. */
 export type AccessPage = "members" | "roles" | "permissions";
-export const accessUrl = (projectId: string, page: AccessPage = "members", notice?: NoticeCode) => withQuery(`${projectUrl(projectId)}/access/${page}`, { notice });
+/** Without a page: the section's landing page, the first one the caller may see. */
+export const accessUrl = (projectId: string, page?: AccessPage, notice?: NoticeCode) =>
+  withQuery(`${projectUrl(projectId)}/access${page ? `/${page}` : ""}`, { notice });
 export const memberActionUrl = (projectId: string, membershipId: string, action: "role" | "remove") => `${projectUrl(projectId)}/access/members/${enc(membershipId)}/${action}`;
 export const roleUrl = (projectId: string, roleId: string, action?: "delete") => `${projectUrl(projectId)}/access/roles/${enc(roleId)}${action ? `/${action}` : ""}`;

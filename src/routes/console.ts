@@ -78,7 +78,7 @@ export function registerConsoleRoutes(app: Hono<AppEnv>) {
   ui.get(`${SYNC}/delete`, manage.deleteSyncPage);
   ui.post(`${SYNC}/delete`, manage.deleteSync);
 
-  ui.get(ACCESS, (c) => c.redirect(`${c.req.path}/members`, 303));
+  ui.get(ACCESS, access.accessHome);
   ui.get(`${ACCESS}/members`, access.membersPage);
   ui.post(`${ACCESS}/members`, access.addMembersAction);
   ui.post(`${ACCESS}/members/:membershipId/role`, access.changeMemberRole);

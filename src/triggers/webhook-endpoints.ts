@@ -143,7 +143,10 @@ export async function rotateEndpointSecret({ db, actor, requestId }: ActingAs, r
 
 export async function deleteEndpoint({ db, actor, requestId }: ActingAs, endpointId: string) {
   const row = await endpointFor(db, actor, endpointId, "delete");
-  await runBatch(db, [db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, row.id)), auditInsert(db, actor, requestId, endpointAudit("webhook-endpoint.delete", row))]);
+  await runBatch(db, [
+    db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, row.id)),
+    auditInsert(db, actor, requestId, endpointAudit("webhook-endpoint.delete", row)),
+  ]);
   return publicEndpoint(row);
 }
 

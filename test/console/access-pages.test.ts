@@ -170,3 +170,21 @@ describe("an administrator manages members and roles in the console", () => {
     expect(deleted.location).toBe(`${accessPage("roles")}?notice=role-deleted`);
   });
 });
+
+describe("the Access tab", () => {
+  it("lands on the members for who may see them, else on the caller's own permissions", async () => {
+    const viewer = newEmail();
+    await addMember(project.id, viewer, "no-access");
+    const person = await personBrowser(viewer);
+    await signInThroughAccess(person, viewer);
+    const landing = await person.get(`/projects/${project.id}/access`);
+    expect(landing.location).toBe(accessPage("permissions"));
+    const page = await person.follow(landing);
+    expect(textOf(page.html)).toContain("You have no rules in this project");
+    expect(page.html).not.toContain(`href="${accessPage("members")}"`);
+
+    const admin = new Browser();
+    await admin.signIn();
+    expect((await admin.get(`/projects/${project.id}/access`)).location).toBe(accessPage("members"));
+  });
+});

@@ -164,7 +164,7 @@ describe("configuration", () => {
     const token = await team.token(k1, CHIEF);
     const path = `/api/v1/projects/${project.id}/roles`;
     const body = { slug: unique("role"), name: "From elsewhere", permissions: [] };
-    const refusals = [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }];
+    const refusals: Record<string, string>[] = [{ origin: "https://evil.example" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }];
     for (const headers of refusals) {
       const res = await callWithBindings(bindings, "POST", path, { token: null, body, headers: { ...assertion(token), ...headers } });
       expect(res.status).toBe(403);

@@ -59,7 +59,14 @@ async function renderAccess(c: ConsoleContext, project: PublicProject, page: Acc
   return renderPage(
     c,
     `${project.name} · ${PAGE_TITLES[page]}`,
-    <ProjectShell project={project} auth={c.get("auth")} section="access" title={`${project.name}: ${PAGE_TITLES[page]}`} trail={[{ label: "Access" }]} notice={c.req.query("notice")}>
+    <ProjectShell
+      project={project}
+      auth={c.get("auth")}
+      section="access"
+      title={`${project.name}: ${PAGE_TITLES[page]}`}
+      trail={[{ label: "Access" }]}
+      notice={c.req.query("notice")}
+    >
       <AccessTabs project={project} actor={c.get("actor")} page={page} />
       {body}
     </ProjectShell>,
@@ -67,7 +74,14 @@ async function renderAccess(c: ConsoleContext, project: PublicProject, page: Acc
   );
 }
 
-const roleOptions = (roles: PublicRole[]) => roles.map((r) => ({ value: r.slug, label: r.isBuiltIn ? `${r.name} (${r.slug})` : `${r.name} (${r.slug}, custom)` }));
+const roleOptions = (roles: PublicRole[]) =>
+  roles.map((r) => ({ value: r.slug, label: r.isBuiltIn ? `${r.name} (${r.slug})` : `${r.name} (${r.slug}, custom)` }));
+
+/** The section's landing page: the members when the caller may see them, else their own permissions. */
+export function accessHome(c: ConsoleContext) {
+  const projectId = c.req.param("projectId")!;
+  return c.redirect(accessUrl(projectId, can(c.get("actor"), projectId, "read", "member") ? "members" : "permissions"), 303);
+}
 
 // ----- members
 
@@ -153,7 +167,13 @@ function MemberRow(props: { member: PublicMembership; project: PublicProject; ro
       <td>
         {props.canEdit ? (
           <PostForm action={memberActionUrl(project.id, member.id, "role")} csrf={csrf} class="inline" label={`Role of ${member.user.email}`}>
-            <SelectField label={<span class="visually-hidden">Role of {member.user.email}</span>} name="role" id={`role-${member.id}`} value={member.role} options={roleOptions(roles)} />
+            <SelectField
+              label={<span class="visually-hidden">Role of {member.user.email}</span>}
+              name="role"
+              id={`role-${member.id}`}
+              value={member.role}
+              options={roleOptions(roles)}
+            />
             <SubmitButton kind="secondary" busy="Saving…">
               Change
             </SubmitButton>
@@ -218,8 +238,8 @@ export async function removeMember(c: ConsoleContext) {
 
 // ----- roles
 
-const RULES_HINT =
-  'A JSON list of rules, e.g. [{"subject": "secrets", "action": ["describeSecret", "readValue"], "conditions": {"environment": "prod", "secretPath": {"$glob": "/app/**"}}}]. Later rules win; "inverted": true forbids.';
+const RULE_EXAMPLE = { subject: "secrets", action: ["describeSecret", "readValue"], conditions: { environment: "prod", secretPath: { $glob: "/app/**" } } };
+const RULES_HINT = `A JSON list of rules, e.g. [${JSON.stringify(RULE_EXAMPLE)}]. Later rules win; "inverted": true forbids.`;
 
 /** The role form's fields, parsed with the API's schema; the rules textarea must hold JSON. */
 function parseRoleForm(values: Record<string, string>) {
@@ -231,7 +251,9 @@ function parseRoleForm(values: Record<string, string>) {
   }
   const parsed = roleInputSchema.safeParse({ ...values, description: values.description || null, permissions });
   if (parsed.success) return { data: parsed.data };
-  const rules = parsed.error.issues.filter((i) => i.path[0] === "permissions").map((i) => (i.path.length > 1 ? `${i.path.slice(1).join(".")}: ${i.message}` : i.message));
+  const rules = parsed.error.issues
+    .filter((i) => i.path[0] === "permissions")
+    .map((i) => (i.path.length > 1 ? `${i.path.slice(1).join(".")}: ${i.message}` : i.message));
   return { errors: { ...fieldErrors(parsed.error.issues), ...(rules.length ? { permissions: rules.slice(0, 5).join("; ") } : {}) } };
 }
 
@@ -240,7 +262,14 @@ const rulesText = (rules: readonly PermissionRule[]) => JSON.stringify(rules, nu
 function RoleFields({ form }: { form: FormState }) {
   return (
     <>
-      <TextField label="Slug" name="slug" value={form.values.slug} error={form.errors.slug} required hint="Lowercase letters, numbers and hyphens; what tokens, identities and members name." />
+      <TextField
+        label="Slug"
+        name="slug"
+        value={form.values.slug}
+        error={form.errors.slug}
+        required
+        hint="Lowercase letters, numbers and hyphens; what tokens, identities and members name."
+      />
       <TextField label="Name" name="name" value={form.values.name} error={form.errors.name} required />
       <TextField label="Description (optional)" name="description" value={form.values.description} error={form.errors.description} />
       <TextArea label="Rules (JSON)" name="permissions" value={form.values.permissions ?? "[]"} error={form.errors.permissions} rows={10} hint={RULES_HINT} />
