@@ -125,7 +125,8 @@ export function createAccessVerifier(options: AccessVerifierOptions): AccessVeri
   if (!audience) throw new Error("ACCESS_AUD must be the Access application's AUD tag");
   const certsUrl = `${issuer}/cdn-cgi/access/certs`;
   const fetchKeys = options.fetch ?? ((input, init) => fetch(input, init));
-  const now = options.now ?? Date.now;
+  // Read the clock on each call (not a saved `Date.now`), so a test that moves the clock moves it here too.
+  const now = options.now ?? (() => Date.now());
 
   let cached: { keys: Map<string, CryptoKey>; fetchedAt: number } | null = null;
   let lastFetchAt = Number.NEGATIVE_INFINITY;

@@ -27,7 +27,7 @@ function namesAction(rule: PermissionRule, subject: string, action: string): boo
 }
 
 /** true / false, or undefined when the value cannot be judged (absent, or beyond the glob limits). */
-function conditionHolds(condition: ConditionValue, value: string | undefined): boolean | undefined {
+export function conditionHolds(condition: ConditionValue, value: string | undefined): boolean | undefined {
   if (value === undefined) return undefined;
   if (typeof condition === "string") return value === condition;
   let holds: boolean | undefined = true;

@@ -5,6 +5,9 @@
  */
 import { and, count, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { assertCanInOrganization } from "../access/actor";
+import { auditInsert } from "../audit/audit-log";
+import type { ActingAs } from "../auth/context";
 import { runBatch, type Db } from "../db/client";
 import { ENCRYPTED_COLUMNS } from "../db/encrypted-columns";
 import { ciphertextPrefix, decryptField, encryptField, type KeyRing } from "../lib/crypto";
@@ -58,4 +61,18 @@ export async function reencryptChunk(db: Db, ring: KeyRing, limit: number): Prom
     remaining: columns.reduce((n, c) => n + c.remaining, 0),
     columns,
   };
+}
+
+/** One chunk on behalf of a caller with the organization's `kms:edit` right, recorded in the audit log. */
+export async function reencryptAs({ db, actor, requestId }: ActingAs, ring: KeyRing, limit: number): Promise<ReencryptReport> {
+  assertCanInOrganization(actor, "edit", "kms");
+  const report = await reencryptChunk(db, ring, limit);
+  await auditInsert(db, actor, requestId, {
+    action: "encryption.reencrypt",
+    projectId: null,
+    targetType: "encryption",
+    targetId: report.primaryKeyId,
+    metadata: { reencrypted: report.reencrypted, remaining: report.remaining },
+  }).run();
+  return report;
 }

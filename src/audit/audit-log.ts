@@ -1,7 +1,7 @@
 /** The audit trail: who did what to which resource, with the request id. Never values, tokens or credentials. */
 import type { Context } from "hono";
 import { and, desc, eq, lt } from "drizzle-orm";
-import type { Actor } from "../access/actor";
+import { assertCan, assertCanInOrganization, type Actor } from "../access/actor";
 import type { Db } from "../db/client";
 import { createDb } from "../db/client";
 import { auditLogs } from "../db/schema";
@@ -48,7 +48,15 @@ export interface AuditQuery {
   limit: number;
 }
 
-export async function listAuditLogs(db: Db, q: AuditQuery) {
+/**
+ * Entries of one project (`audit-logs:read` there; a caller bound to a project reads its own by default), or, for a
+ * caller with `audit-logs:read` in the organization, every entry including organization-level ones.
+ */
+export async function listAuditLogs({ db, actor }: { db: Db; actor: Actor }, query: AuditQuery) {
+  const projectId = query.projectId ?? actor.projectId ?? undefined;
+  if (projectId) assertCan(actor, projectId, "read", "audit-logs");
+  else assertCanInOrganization(actor, "read", "audit-logs");
+  const q = { ...query, projectId };
   const rows = await db
     .select()
     .from(auditLogs)

@@ -1,9 +1,10 @@
-import { credentialActor, webhookEndpointActor, type Actor } from "../access/actor";
+import { credentialActor, webhookEndpointActor, type Actor, type GrantedRules } from "../access/actor";
 import { rulesForScopes } from "../access/scopes";
+import { createDb, type Db } from "../db/client";
 import { forbidden } from "../lib/errors";
 import type { Scope } from "./scopes";
 
-export type ActorType = "admin" | "api-token" | "identity" | "webhook-endpoint";
+export type ActorType = "admin" | "api-token" | "identity" | "person" | "webhook-endpoint";
 
 /** Who is calling, and what they may touch. Set by the authentication middleware. */
 export interface AuthContext {
@@ -15,10 +16,29 @@ export interface AuthContext {
   scopes: ReadonlySet<Scope>;
 }
 
-/** A credential that authenticated: who it is, and the id of the stored row that stands for it. */
-export interface Credential {
+/** An authenticated caller: the legacy scope view of it and the actor the services check. */
+export interface Caller {
   auth: AuthContext;
-  /** the API token's id, the machine-identity access token's id, or "admin" */
+  actor: Actor;
+}
+
+/** What a service function needs to act for a caller: the database, who acts, and the request to name in the audit log. */
+export interface ActingAs {
+  db: Db;
+  actor: Actor;
+  requestId: string | null;
+}
+
+/** A request's (API or console) acting context: `c.var` holds the authenticated actor and the request id. */
+export const actingAs = (c: { env: { DB: D1Database }; var: { actor: Actor; reqId: string } }): ActingAs => ({
+  db: createDb(c.env.DB),
+  actor: c.var.actor,
+  requestId: c.var.reqId,
+});
+
+/** A credential that authenticated: who it is, and the id of the stored row that stands for it. */
+export interface Credential extends Caller {
+  /** the API token's id, the machine-identity access token's id, "admin", or a person's user id */
   credentialId: string;
 }
 
@@ -35,10 +55,14 @@ export function requireAccess(auth: AuthContext, scope: Scope, projectId?: strin
   if (projectId !== auth.projectId) throw forbidden("This credential is bound to another project");
 }
 
-/** The actor an authenticated credential acts as: its scopes expanded to permission rules. */
-export function actorFor(auth: AuthContext): Actor {
+/**
+ * The actor an authenticated credential acts as. `rules` are what its stored scopes, role and permissions grant
+ * (`grantedRules`); without them, what its scopes grant (the admin token).
+ */
+export function actorFor(auth: AuthContext, rules: GrantedRules = rulesForScopes(auth.scopes)): Actor {
   if (auth.actorType === "webhook-endpoint") {
     return webhookEndpointActor({ id: auth.actorId, name: auth.actorName, projectId: auth.projectId ?? "" });
   }
-  return credentialActor({ kind: auth.actorType, id: auth.actorId, name: auth.actorName, projectId: auth.projectId, rules: rulesForScopes(auth.scopes) });
+  if (auth.actorType === "person") throw new Error("a person's actor comes from their memberships (auth/people)");
+  return credentialActor({ kind: auth.actorType, id: auth.actorId, name: auth.actorName, projectId: auth.projectId, rules });
 }

@@ -18,11 +18,16 @@ export const SCOPES = [
 
 export type Scope = (typeof SCOPES)[number];
 
-export const scopesSchema = z
-  .array(z.enum(SCOPES, { error: `scope must be one of: ${SCOPES.join(", ")}` }))
-  .min(1, "at least one scope is required")
-  .max(SCOPES.length, `scopes can list at most ${SCOPES.length} scopes`)
-  .transform((s) => [...new Set(s)].sort());
+const scopeList = (min: number) =>
+  z
+    .array(z.enum(SCOPES, { error: `scope must be one of: ${SCOPES.join(", ")}` }))
+    .min(min, "at least one scope is required")
+    .max(SCOPES.length, `scopes can list at most ${SCOPES.length} scopes`)
+    .transform((s) => [...new Set(s)].sort());
+
+export const scopesSchema = scopeList(1);
+/** In an update, an empty list takes every scope away (a role or permissions must then remain). */
+export const scopesUpdateSchema = scopeList(0);
 
 /** Scopes a granted scope also confers: write implies read, syncs:write implies triggering, admin implies all. */
 const IMPLIED: Partial<Record<Scope, Scope[]>> = {

@@ -2,18 +2,25 @@
  * Server-side console sessions: one D1 row per signed-in browser, so a session ends the moment its row does.
  * A session ends at sign-out (row deleted), when an admin signs everyone out (rows revoked), when the credential it
  * signed in with is revoked or expires (checked on every request), after SESSION_IDLE_TIMEOUT_MS without a request,
- * and SESSION_MAX_AGE_MS after sign-in however active it is. Ended rows are deleted when next presented, and in
- * bounded chunks by the cron.
+ * and SESSION_MAX_AGE_MS after sign-in however active it is. A person's session also needs, on every request, a
+ * Cloudflare Access assertion for the same person: once Access stops vouching for them (or Access is turned off),
+ * the session ends. Their memberships are read on every request too. Ended rows are deleted when next presented,
+ * and in bounded chunks by the cron.
  */
 import { eq, inArray, isNull, isNotNull, lte, or } from "drizzle-orm";
-import type { AuditEntry } from "../audit/audit-log";
+import type { Actor } from "../access/actor";
+import { isOrganizationAdmin } from "../access/boundary";
+import { auditInsert, type AuditEntry } from "../audit/audit-log";
 import type { Db } from "../db/client";
 import { consoleSessions } from "../db/schema";
 import { fingerprint, loadKeyRing, randomToken, timingSafeEqualStrings } from "../lib/crypto";
+import { forbidden } from "../lib/errors";
+import { adminEmailsOf } from "./access-sign-in";
 import { resolveApiTokenById } from "./api-tokens";
-import type { AuthContext, Credential } from "./context";
+import type { ActingAs, AuthContext, Caller, Credential } from "./context";
 import { resolveAccessTokenById } from "./identities";
-import { ADMIN } from "./middleware";
+import { ADMIN_CREDENTIAL } from "./middleware";
+import { personById } from "./people";
 
 /** A session without a request for this long has ended. */
 export const SESSION_IDLE_TIMEOUT_MS = 30 * 60_000;
@@ -44,24 +51,32 @@ export const needsTouch = (row: Pick<SessionRow, "lastSeenAt">, now: number) => 
 async function subjectOf(env: Env, { auth, credentialId }: Credential): Promise<Subject> {
   if (auth.actorType === "admin") return { subjectType: "admin", subjectId: await fingerprint(await loadKeyRing(env.ENCRYPTION_KEY), env.ADMIN_TOKEN) };
   if (auth.actorType === "api-token" || auth.actorType === "identity") return { subjectType: auth.actorType, subjectId: credentialId };
+  if (auth.actorType === "person") return { subjectType: "person", subjectId: auth.actorId };
   throw new Error(`a ${auth.actorType} credential cannot sign in to the console`);
 }
 
+/** The email the current request's Cloudflare Access assertion proves (null: none, or not valid). */
+export type AccessEmail = () => Promise<string | null>;
+
 /** The caller the subject stands for while its credential is still valid, else null. */
-async function resolveSubject(env: Env, db: Db, subject: Subject, background: Background): Promise<AuthContext | null> {
+async function resolveSubject(env: Env, db: Db, subject: Subject, background: Background, accessEmail: AccessEmail): Promise<Caller | null> {
   switch (subject.subjectType) {
     case "admin": {
       const ring = await loadKeyRing(env.ENCRYPTION_KEY);
       const keyId = subject.subjectId.split(":")[0]!;
       if (!ring.fingerprintKeys.has(keyId)) return null;
-      return (await timingSafeEqualStrings(subject.subjectId, await fingerprint(ring, env.ADMIN_TOKEN, keyId))) ? ADMIN : null;
+      return (await timingSafeEqualStrings(subject.subjectId, await fingerprint(ring, env.ADMIN_TOKEN, keyId))) ? ADMIN_CREDENTIAL : null;
     }
     case "api-token":
       return resolveApiTokenById(db, subject.subjectId, background);
     case "identity":
       return resolveAccessTokenById(db, subject.subjectId, background);
-    case "person":
-      return null;
+    case "person": {
+      const email = await accessEmail();
+      if (!email) return null;
+      const person = await personById(db, subject.subjectId, adminEmailsOf(env.ADMIN_EMAILS), background);
+      return person?.auth.actorName === email ? person : null;
+    }
   }
 }
 
@@ -84,30 +99,49 @@ export const findSession = (db: Db, id: string) => db.select().from(consoleSessi
 
 export const deleteSession = (db: Db, id: string) => db.delete(consoleSessions).where(eq(consoleSessions.id, id)).run();
 
-export type OpenedSession = { state: "active"; auth: AuthContext; csrf: string } | { state: "expired" | "revoked" };
+export type OpenedSession = { state: "active"; auth: AuthContext; actor: Actor; csrf: string } | { state: "expired" | "revoked" };
 
 /**
- * The session behind a cookie, checked for this request: its row, its expiry and its credential. An expired row is
- * deleted at once; a session whose credential was revoked or expired is revoked. Records activity once a minute.
+ * The session behind a cookie, checked for this request: its row, its expiry and its credential (for a person, this
+ * request's Access assertion). An expired row is deleted at once; a session whose credential was revoked or expired
+ * is revoked. Records activity once a minute.
  */
-export async function openSession(env: Env, db: Db, id: string, background: Background, now = Date.now()): Promise<OpenedSession> {
+export async function openSession(
+  env: Env,
+  db: Db,
+  id: string,
+  background: Background,
+  accessEmail: AccessEmail,
+  now = Date.now(),
+): Promise<OpenedSession> {
   const row = await findSession(db, id);
   if (!row) return { state: "expired" };
   const state = sessionState(row, now);
   if (state === "expired") await deleteSession(db, id);
   if (state !== "active") return { state };
-  const auth = await resolveSubject(env, db, row, background);
-  if (!auth) {
+  const caller = await resolveSubject(env, db, row, background, accessEmail);
+  if (!caller) {
     await db.update(consoleSessions).set({ revokedAt: new Date(now).toISOString() }).where(eq(consoleSessions.id, id)).run();
     return { state: "revoked" };
   }
   if (needsTouch(row, now)) await db.update(consoleSessions).set({ lastSeenAt: new Date(now).toISOString() }).where(eq(consoleSessions.id, id)).run();
-  return { state: "active", auth, csrf: row.csrfToken };
+  return { state: "active", auth: caller.auth, actor: caller.actor, csrf: row.csrfToken };
 }
 
-/** "Sign out everywhere": every session still open is revoked at once. Returns how many were. */
-export async function revokeAllSessions(db: Db, now = Date.now()): Promise<number> {
+/** The audit entry for "sign out everywhere". */
+const allSessionsRevokedAudit = (revokedSessions: number): AuditEntry => ({
+  action: "console-session.revoke-all",
+  projectId: null,
+  targetType: "console-session",
+  targetId: null,
+  metadata: { revokedSessions },
+});
+
+/** "Sign out everywhere" (organization administrators only): every session still open is revoked at once. Returns how many were. */
+export async function revokeAllSessions({ db, actor, requestId }: ActingAs, now = Date.now()): Promise<number> {
+  if (!isOrganizationAdmin(actor)) throw forbidden("Only an organization administrator can sign everyone out");
   const result = await db.update(consoleSessions).set({ revokedAt: new Date(now).toISOString() }).where(isNull(consoleSessions.revokedAt)).run();
+  await auditInsert(db, actor, requestId, allSessionsRevokedAudit(result.meta.changes)).run();
   return result.meta.changes;
 }
 
@@ -122,12 +156,3 @@ export async function pruneEndedSessions(db: Db, now = Date.now(), limit = SESSI
   const result = await db.delete(consoleSessions).where(inArray(consoleSessions.id, batch)).run();
   return result.meta.changes;
 }
-
-/** The audit entry for "sign out everywhere", recorded the same way by the API and the console. */
-export const allSessionsRevokedAudit = (revokedSessions: number): AuditEntry => ({
-  action: "console-session.revoke-all",
-  projectId: null,
-  targetType: "console-session",
-  targetId: null,
-  metadata: { revokedSessions },
-});

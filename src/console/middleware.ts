@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { NONCE, secureHeaders } from "hono/secure-headers";
-import { actorFor } from "../auth/context";
+import { requestEmail } from "../auth/access-sign-in";
 import { openSession } from "../auth/sessions";
 import { createDb } from "../db/client";
 import type { ConsoleEnv } from "./context";
@@ -34,9 +34,10 @@ export const consoleSecurityHeaders: MiddlewareHandler<ConsoleEnv>[] = [
 const wantsJson = (accept: string | undefined) => !!accept?.includes("application/json");
 
 /**
- * Opens the server-side session on every request (`auth/sessions`), so sign-out, revocation, "sign out everywhere"
- * and expiry apply at once, and the credential's scopes limit what the console shows. Without a live session: a
- * redirect to sign-in (pages) or 401 (the JSON endpoints the script polls).
+ * Opens the server-side session on every request (`auth/sessions`), so sign-out, revocation, "sign out everywhere",
+ * expiry and (for people) the loss of Cloudflare Access or of a membership apply at once, and the caller's rules
+ * limit what the console shows. Without a live session: a redirect to sign-in (pages) or 401 (the JSON endpoints the
+ * script polls).
  */
 export const requireSignedIn: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
   const { present, cookie } = await readConsoleCookie(c);
@@ -47,10 +48,11 @@ export const requireSignedIn: MiddlewareHandler<ConsoleEnv> = async (c, next) =>
   };
   if (!cookie) return refuse(present ? "expired" : undefined);
   if (cookie.kind !== "session") return refuse(undefined);
-  const session = await openSession(c.env, createDb(c.env.DB), cookie.sessionId, (p) => c.executionCtx.waitUntil(p));
+  const accessEmail = () => requestEmail(c.env, (name) => c.req.header(name), c.get("log"));
+  const session = await openSession(c.env, createDb(c.env.DB), cookie.sessionId, (p) => c.executionCtx.waitUntil(p), accessEmail);
   if (session.state !== "active") return refuse(session.state);
   c.set("auth", session.auth);
-  c.set("actor", actorFor(session.auth));
+  c.set("actor", session.actor);
   c.set("csrf", session.csrf);
   await next();
 };

@@ -18,6 +18,12 @@ const NOTICES = {
   "run-queued": ["info", "Sync queued: this page follows its progress."],
   "removal-queued": ["info", "Removal of this sync's secrets from Qovery is queued: this page follows its progress."],
   "delete-queued": ["info", "The sync's secrets are being removed from Qovery; the sync is deleted once that succeeds."],
+  "members-added": ["ok", "Added: they can sign in through Cloudflare Access with this role now."],
+  "member-updated": ["ok", "Role changed: it applies from their next request."],
+  "member-removed": ["ok", "Member removed: their access to this project has ended."],
+  "role-created": ["ok", "Role created."],
+  "role-updated": ["ok", "Role saved: everyone holding it has the new rules from their next request."],
+  "role-deleted": ["ok", "Role deleted."],
 } as const satisfies Record<string, [Tone, string]>;
 
 export type NoticeCode = keyof typeof NOTICES;

@@ -71,3 +71,11 @@ export const wizardUrl = (projectId: string) => `${newSyncUrl(projectId)}/qovery
 export const syncUrl = (projectId: string, syncId: string, notice?: NoticeCode) => withQuery(`${projectUrl(projectId)}/integrations/secret-syncs/${enc(syncId)}`, { notice });
 export const syncPageUrl = (projectId: string, syncId: string, page: "plan" | "edit" | "delete" | "status" | "sync" | "remove-secrets") =>
   `${projectUrl(projectId)}/integrations/secret-syncs/${enc(syncId)}/${page}`;
+
+/** A project's access pages: its members, its roles, and what the signed-in caller may do there. */
+export type AccessPage = "members" | "roles" | "permissions";
+/** Without a page: the section's landing page, the first one the caller may see. */
+export const accessUrl = (projectId: string, page?: AccessPage, notice?: NoticeCode) =>
+  withQuery(`${projectUrl(projectId)}/access${page ? `/${page}` : ""}`, { notice });
+export const memberActionUrl = (projectId: string, membershipId: string, action: "role" | "remove") => `${projectUrl(projectId)}/access/members/${enc(membershipId)}/${action}`;
+export const roleUrl = (projectId: string, roleId: string, action?: "delete") => `${projectUrl(projectId)}/access/roles/${enc(roleId)}${action ? `/${action}` : ""}`;

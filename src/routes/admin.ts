@@ -1,10 +1,8 @@
 import type { Hono } from "hono";
 import { z } from "zod";
-import { reencryptChunk } from "../admin/reencrypt";
-import { requireAccess } from "../auth/context";
-import { allSessionsRevokedAudit, revokeAllSessions } from "../auth/sessions";
-import { recordAudit } from "../audit/audit-log";
-import { createDb } from "../db/client";
+import { reencryptAs } from "../admin/reencrypt";
+import { actingAs } from "../auth/context";
+import { revokeAllSessions } from "../auth/sessions";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { loadKeyRing } from "../lib/crypto";
@@ -21,12 +19,7 @@ export function registerAdminRoutes(app: Hono<AppEnv>) {
       summary: "Re-encrypt up to `limit` values under the primary key; repeat until remaining is 0",
       body,
     },
-    async (c, { body }) => {
-      requireAccess(c.get("auth"), "admin");
-      const report = await reencryptChunk(createDb(c.env.DB), await loadKeyRing(c.env.ENCRYPTION_KEY), body.limit);
-      await recordAudit(c, { action: "encryption.reencrypt", projectId: null, targetType: "encryption", targetId: report.primaryKeyId, metadata: { reencrypted: report.reencrypted, remaining: report.remaining } });
-      return c.json(report);
-    },
+    async (c, { body }) => c.json(await reencryptAs(actingAs(c), await loadKeyRing(c.env.ENCRYPTION_KEY), body.limit)),
   );
   defineRoute(
     app,
@@ -36,11 +29,6 @@ export function registerAdminRoutes(app: Hono<AppEnv>) {
       tag: "Administration",
       summary: "Sign out everywhere: end every console session at once (tokens keep working)",
     },
-    async (c) => {
-      requireAccess(c.get("auth"), "admin");
-      const revokedSessions = await revokeAllSessions(createDb(c.env.DB));
-      await recordAudit(c, allSessionsRevokedAudit(revokedSessions));
-      return c.json({ revokedSessions });
-    },
+    async (c) => c.json({ revokedSessions: await revokeAllSessions(actingAs(c)) }),
   );
 }

@@ -1,64 +1,57 @@
 import type { Hono } from "hono";
 import { z } from "zod";
-import { createApiToken, getApiToken, listApiTokens, revokeApiToken } from "../auth/api-tokens";
-import { requireAccess } from "../auth/context";
-import { scopesSchema } from "../auth/scopes";
-import { recordAudit } from "../audit/audit-log";
-import { createDb } from "../db/client";
+import { createApiToken, getApiToken, listApiTokens, revokeApiToken, updateApiToken } from "../auth/api-tokens";
+import { actingAs } from "../auth/context";
+import { GRANT_REQUIRED, grantFields, grantPatchFields, hasGrant } from "../auth/grants";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { displayName, id, isoDateTime } from "../http/schemas";
-import { badRequest } from "../lib/errors";
-import { getProjectRow } from "../store/projects";
 
-const createBody = z.object({
-  name: displayName("name"),
-  projectId: id("projectId").optional(),
-  scopes: scopesSchema,
-  expiresAt: isoDateTime("expiresAt").optional(),
-});
+const createBody = z
+  .object({
+    name: displayName("name"),
+    projectId: id("projectId").optional(),
+    ...grantFields,
+    expiresAt: isoDateTime("expiresAt").optional(),
+  })
+  .refine(hasGrant, { message: GRANT_REQUIRED, path: ["scopes"] });
+
+const updateBody = z.object({ name: displayName("name").optional(), ...grantPatchFields });
 
 const tokenParams = z.object({ tokenId: id("tokenId") });
 
 export function registerApiTokenRoutes(app: Hono<AppEnv>) {
-  defineRoute(app, { method: "post", path: "/api/v1/api-tokens", tag: "API tokens", summary: "Create an API token (the token is returned once)", body: createBody }, async (c, { body }) => {
-    requireAccess(c.get("auth"), "admin", body.projectId);
-    const db = createDb(c.env.DB);
-    if (body.projectId) await getProjectRow(db, body.projectId);
-    if (body.expiresAt && Date.parse(body.expiresAt) <= Date.now()) throw badRequest("expiresAt must be in the future");
-    const expiresAt = body.expiresAt ? new Date(body.expiresAt).toISOString() : null;
-    const created = await createApiToken(db, { name: body.name, projectId: body.projectId ?? null, scopes: body.scopes, expiresAt });
-    await recordAudit(c, {
-      action: "api-token.create",
-      projectId: body.projectId ?? null,
-      targetType: "api-token",
-      targetId: created.apiToken.id,
-      metadata: { name: body.name, scopes: body.scopes },
-    });
-    return c.json(created);
-  });
+  defineRoute(
+    app,
+    {
+      method: "post",
+      path: "/api/v1/api-tokens",
+      tag: "API tokens",
+      summary: "Create an API token with scopes, a role and/or permission rules (the token is returned once)",
+      body: createBody,
+    },
+    async (c, { body }) => c.json(await createApiToken(actingAs(c), { ...body, projectId: body.projectId ?? null, expiresAt: body.expiresAt ?? null })),
+  );
 
   defineRoute(
     app,
     { method: "get", path: "/api/v1/api-tokens", tag: "API tokens", summary: "List API tokens (never their values)", query: z.object({ projectId: id("projectId").optional() }) },
-    async (c, { query }) => {
-      const auth = c.get("auth");
-      const projectId = query.projectId ?? auth.projectId ?? undefined;
-      requireAccess(auth, "admin", projectId);
-      return c.json({ apiTokens: await listApiTokens(createDb(c.env.DB), projectId) });
-    },
+    async (c, { query }) => c.json({ apiTokens: await listApiTokens(actingAs(c), query.projectId) }),
+  );
+
+  defineRoute(app, { method: "get", path: "/api/v1/api-tokens/:tokenId", tag: "API tokens", summary: "Get an API token (never its value)", params: tokenParams }, async (c, { params }) =>
+    c.json({ apiToken: await getApiToken(actingAs(c), params.tokenId) }),
+  );
+
+  defineRoute(
+    app,
+    { method: "patch", path: "/api/v1/api-tokens/:tokenId", tag: "API tokens", summary: "Rename an API token or change its scopes, role or permissions", params: tokenParams, body: updateBody },
+    async (c, { params, body }) => c.json({ apiToken: await updateApiToken(actingAs(c), params.tokenId, body) }),
   );
 
   defineRoute(
     app,
     { method: "post", path: "/api/v1/api-tokens/:tokenId/revoke", tag: "API tokens", summary: "Revoke an API token", params: tokenParams },
-    async (c, { params }) => {
-      const db = createDb(c.env.DB);
-      const row = await getApiToken(db, params.tokenId);
-      requireAccess(c.get("auth"), "admin", row.projectId ?? undefined);
-      const apiToken = await revokeApiToken(db, params.tokenId);
-      await recordAudit(c, { action: "api-token.revoke", projectId: row.projectId, targetType: "api-token", targetId: row.id, metadata: { name: row.name } });
-      return c.json({ apiToken });
-    },
+    async (c, { params }) => c.json({ apiToken: await revokeApiToken(actingAs(c), params.tokenId) }),
   );
 }

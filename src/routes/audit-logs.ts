@@ -1,8 +1,7 @@
 import type { Hono } from "hono";
 import { z } from "zod";
-import { requireAccess } from "../auth/context";
 import { listAuditLogs } from "../audit/audit-log";
-import { createDb } from "../db/client";
+import { actingAs } from "../auth/context";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { id, isoDateTime } from "../http/schemas";
@@ -21,10 +20,7 @@ const query = z.object({
 });
 
 export function registerAuditLogRoutes(app: Hono<AppEnv>) {
-  defineRoute(app, { method: "get", path: "/api/v1/audit-logs", tag: "Audit logs", summary: "List audit log entries, newest first", query }, async (c, { query }) => {
-    const auth = c.get("auth");
-    const projectId = query.projectId ?? auth.projectId ?? undefined;
-    requireAccess(auth, "audit:read", projectId);
-    return c.json({ auditLogs: await listAuditLogs(createDb(c.env.DB), { ...query, projectId }) });
-  });
+  defineRoute(app, { method: "get", path: "/api/v1/audit-logs", tag: "Audit logs", summary: "List audit log entries, newest first", query }, async (c, { query }) =>
+    c.json({ auditLogs: await listAuditLogs(actingAs(c), query) }),
+  );
 }

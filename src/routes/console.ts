@@ -1,5 +1,5 @@
 /**
- * The web console: server-rendered pages at `/`, signed in with an API token or the admin token. Only the console's
+ * The web console: server-rendered pages at `/`, signed in through Cloudflare Access or with a token. Only the console's
  * own paths get its middleware (strict CSP, session, CSRF), so the API around it is unaffected.
  */
 import { Hono } from "hono";
@@ -7,6 +7,7 @@ import type { AppEnv } from "../env";
 import { serveAsset } from "../console/assets";
 import type { ConsoleEnv } from "../console/context";
 import { consoleSecurityHeaders, requireCsrf, requireSignedIn } from "../console/middleware";
+import * as access from "../console/pages/access";
 import * as connections from "../console/pages/connections";
 import { renderConsoleError } from "../console/pages/errors";
 import * as projects from "../console/pages/projects";
@@ -26,6 +27,7 @@ const PROJECT = "/projects/:projectId";
 const CONNECTION = `${PROJECT}/integrations/app-connections/:connectionId`;
 const SYNCS = `${PROJECT}/integrations/secret-syncs`;
 const SYNC = `${SYNCS}/:syncId`;
+const ACCESS = `${PROJECT}/access`;
 
 export function registerConsoleRoutes(app: Hono<AppEnv>) {
   const ui = new Hono<ConsoleEnv>();
@@ -75,6 +77,18 @@ export function registerConsoleRoutes(app: Hono<AppEnv>) {
   ui.post(`${SYNC}/edit`, manage.saveSync);
   ui.get(`${SYNC}/delete`, manage.deleteSyncPage);
   ui.post(`${SYNC}/delete`, manage.deleteSync);
+
+  ui.get(ACCESS, access.accessHome);
+  ui.get(`${ACCESS}/members`, access.membersPage);
+  ui.post(`${ACCESS}/members`, access.addMembersAction);
+  ui.post(`${ACCESS}/members/:membershipId/role`, access.changeMemberRole);
+  ui.post(`${ACCESS}/members/:membershipId/remove`, access.removeMember);
+  ui.get(`${ACCESS}/roles`, access.rolesPage);
+  ui.post(`${ACCESS}/roles`, access.createRoleAction);
+  ui.get(`${ACCESS}/roles/:roleId`, access.rolePage);
+  ui.post(`${ACCESS}/roles/:roleId`, access.saveRole);
+  ui.post(`${ACCESS}/roles/:roleId/delete`, access.deleteRoleAction);
+  ui.get(`${ACCESS}/permissions`, access.permissionsPage);
 
   ui.all("/projects/*", (c) => {
     throw notFound(`There is no console page at ${c.req.path}`);

@@ -10,7 +10,10 @@ import { registerDocsRoutes } from "./docs";
 import { registerEnvironmentRoutes } from "./environments";
 import { registerFolderRoutes } from "./folders";
 import { registerIdentityRoutes } from "./identities";
+import { registerMemberRoutes } from "./members";
+import { registerPermissionRoutes } from "./permissions";
 import { registerProjectRoutes } from "./projects";
+import { registerRoleRoutes } from "./roles";
 import { registerSecretImportRoutes } from "./secret-imports";
 import { registerSecretRoutes } from "./secrets";
 import { registerSecretSyncRoutes } from "./secret-syncs";
@@ -21,6 +24,10 @@ export function registerRoutes(app: Hono<AppEnv>) {
   registerAuthRoutes(app);
   registerApiTokenRoutes(app);
   registerIdentityRoutes(app);
+  // Before the project routes: `/projects/roles/:roleId` is not a project id.
+  registerRoleRoutes(app);
+  registerMemberRoutes(app);
+  registerPermissionRoutes(app);
   registerProjectRoutes(app);
   registerEnvironmentRoutes(app);
   registerAppConnectionRoutes(app);

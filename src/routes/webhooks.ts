@@ -1,8 +1,6 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { requireAccess } from "../auth/context";
-import { recordAudit } from "../audit/audit-log";
-import { createDb } from "../db/client";
+import { actingAs } from "../auth/context";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { displayName, id } from "../http/schemas";
@@ -47,18 +45,6 @@ const withReceiverUrl = (c: Context<AppEnv>, endpoint: endpoints.PublicWebhookEn
   receiverUrl: new URL(endpoint.receiverPath, c.req.url).toString(),
 });
 
-async function endpointFor(c: Context<AppEnv>, endpointId: string, scope: "webhooks:read" | "webhooks:write") {
-  const row = await endpoints.getEndpointRow(createDb(c.env.DB), endpointId);
-  requireAccess(c.get("auth"), scope, row.projectId);
-  return row;
-}
-
-async function subscriptionFor(c: Context<AppEnv>, subscriptionId: string, scope: "webhooks:read" | "webhooks:write") {
-  const row = await notifications.getSubscriptionRow(createDb(c.env.DB), subscriptionId);
-  requireAccess(c.get("auth"), scope, row.projectId);
-  return row;
-}
-
 export function registerWebhookRoutes(app: Hono<AppEnv>) {
   // ----- inbound endpoints
 
@@ -66,23 +52,19 @@ export function registerWebhookRoutes(app: Hono<AppEnv>) {
     app,
     { method: "post", path: ENDPOINTS, tag: TAG, summary: "Create an inbound webhook endpoint (its whsec_ signing secret is returned once)", body: createEndpointBody },
     async (c, { body }) => {
-      requireAccess(c.get("auth"), "webhooks:write", body.projectId);
-      const created = await endpoints.createEndpoint(createDb(c.env.DB), await loadKeyRing(c.env.ENCRYPTION_KEY), body);
-      await recordAudit(c, { action: "webhook-endpoint.create", projectId: body.projectId, targetType: "webhook-endpoint", targetId: created.endpoint.id, metadata: { name: body.name } });
+      const created = await endpoints.createEndpoint(actingAs(c), await loadKeyRing(c.env.ENCRYPTION_KEY), body);
       return c.json({ endpoint: withReceiverUrl(c, created.endpoint), secret: created.secret });
     },
   );
 
   defineRoute(app, { method: "get", path: ENDPOINTS, tag: TAG, summary: "List a project's inbound webhook endpoints (never their secrets)", query: projectQuery }, async (c, { query }) => {
-    requireAccess(c.get("auth"), "webhooks:read", query.projectId);
-    const list = await endpoints.listEndpoints(createDb(c.env.DB), query.projectId);
+    const list = await endpoints.listEndpoints(actingAs(c), query.projectId);
     return c.json({ endpoints: list.map((e) => withReceiverUrl(c, e)) });
   });
 
-  defineRoute(app, { method: "get", path: `${ENDPOINTS}/:endpointId`, tag: TAG, summary: "Get an inbound webhook endpoint", params: endpointParams }, async (c, { params }) => {
-    const row = await endpointFor(c, params.endpointId, "webhooks:read");
-    return c.json({ endpoint: withReceiverUrl(c, endpoints.publicEndpoint(row)) });
-  });
+  defineRoute(app, { method: "get", path: `${ENDPOINTS}/:endpointId`, tag: TAG, summary: "Get an inbound webhook endpoint", params: endpointParams }, async (c, { params }) =>
+    c.json({ endpoint: withReceiverUrl(c, await endpoints.getEndpoint(actingAs(c), params.endpointId)) }),
+  );
 
   defineRoute(
     app,
@@ -95,26 +77,15 @@ export function registerWebhookRoutes(app: Hono<AppEnv>) {
       body: rotateBody,
     },
     async (c, { params, body }) => {
-      const row = await endpointFor(c, params.endpointId, "webhooks:write");
       const grace = body.gracePeriodSeconds ?? webhookSettings(c.env).secretGraceSeconds;
-      const rotated = await endpoints.rotateEndpointSecret(createDb(c.env.DB), await loadKeyRing(c.env.ENCRYPTION_KEY), row, grace);
-      await recordAudit(c, {
-        action: "webhook-endpoint.rotate",
-        projectId: row.projectId,
-        targetType: "webhook-endpoint",
-        targetId: row.id,
-        metadata: { name: row.name, gracePeriodSeconds: grace },
-      });
+      const rotated = await endpoints.rotateEndpointSecret(actingAs(c), await loadKeyRing(c.env.ENCRYPTION_KEY), params.endpointId, grace);
       return c.json({ endpoint: withReceiverUrl(c, rotated.endpoint), secret: rotated.secret });
     },
   );
 
-  defineRoute(app, { method: "delete", path: `${ENDPOINTS}/:endpointId`, tag: TAG, summary: "Delete an inbound webhook endpoint (revokes its secrets)", params: endpointParams }, async (c, { params }) => {
-    const row = await endpointFor(c, params.endpointId, "webhooks:write");
-    const endpoint = await endpoints.deleteEndpoint(createDb(c.env.DB), row);
-    await recordAudit(c, { action: "webhook-endpoint.delete", projectId: row.projectId, targetType: "webhook-endpoint", targetId: row.id, metadata: { name: row.name } });
-    return c.json({ endpoint: withReceiverUrl(c, endpoint) });
-  });
+  defineRoute(app, { method: "delete", path: `${ENDPOINTS}/:endpointId`, tag: TAG, summary: "Delete an inbound webhook endpoint (revokes its secrets)", params: endpointParams }, async (c, { params }) =>
+    c.json({ endpoint: withReceiverUrl(c, await endpoints.deleteEndpoint(actingAs(c), params.endpointId)) }),
+  );
 
   // ----- the receiver (authenticated by its Standard Webhooks signature only)
 
@@ -151,38 +122,20 @@ export function registerWebhookRoutes(app: Hono<AppEnv>) {
   defineRoute(
     app,
     { method: "post", path: SUBSCRIPTIONS, tag: TAG, summary: "Subscribe a URL to sync events (its whsec_ signing secret is returned once)", body: createSubscriptionBody },
-    async (c, { body }) => {
-      requireAccess(c.get("auth"), "webhooks:write", body.projectId);
-      const created = await notifications.createSubscription(createDb(c.env.DB), await loadKeyRing(c.env.ENCRYPTION_KEY), webhookSettings(c.env), body);
-      await recordAudit(c, {
-        action: "webhook-subscription.create",
-        projectId: body.projectId,
-        targetType: "webhook-subscription",
-        targetId: created.subscription.id,
-        metadata: { host: new URL(created.subscription.url).host, events: created.subscription.events },
-      });
-      return c.json(created);
-    },
+    async (c, { body }) => c.json(await notifications.createSubscription(actingAs(c), await loadKeyRing(c.env.ENCRYPTION_KEY), webhookSettings(c.env), body)),
   );
 
-  defineRoute(app, { method: "get", path: SUBSCRIPTIONS, tag: TAG, summary: "List a project's webhook subscriptions (never their secrets)", query: projectQuery }, async (c, { query }) => {
-    requireAccess(c.get("auth"), "webhooks:read", query.projectId);
-    return c.json({ subscriptions: await notifications.listSubscriptions(createDb(c.env.DB), query.projectId) });
-  });
+  defineRoute(app, { method: "get", path: SUBSCRIPTIONS, tag: TAG, summary: "List a project's webhook subscriptions (never their secrets)", query: projectQuery }, async (c, { query }) =>
+    c.json({ subscriptions: await notifications.listSubscriptions(actingAs(c), query.projectId) }),
+  );
 
   defineRoute(
     app,
     { method: "get", path: `${SUBSCRIPTIONS}/:subscriptionId/deliveries`, tag: TAG, summary: "Recent deliveries of a subscription (status, attempts; newest first)", params: subscriptionParams },
-    async (c, { params }) => {
-      const row = await subscriptionFor(c, params.subscriptionId, "webhooks:read");
-      return c.json({ deliveries: await notifications.listDeliveries(createDb(c.env.DB), row.id) });
-    },
+    async (c, { params }) => c.json({ deliveries: await notifications.listDeliveries(actingAs(c), params.subscriptionId) }),
   );
 
-  defineRoute(app, { method: "delete", path: `${SUBSCRIPTIONS}/:subscriptionId`, tag: TAG, summary: "Delete a webhook subscription", params: subscriptionParams }, async (c, { params }) => {
-    const row = await subscriptionFor(c, params.subscriptionId, "webhooks:write");
-    const subscription = await notifications.deleteSubscription(createDb(c.env.DB), row);
-    await recordAudit(c, { action: "webhook-subscription.delete", projectId: row.projectId, targetType: "webhook-subscription", targetId: row.id, metadata: { host: new URL(row.url).host } });
-    return c.json({ subscription });
-  });
+  defineRoute(app, { method: "delete", path: `${SUBSCRIPTIONS}/:subscriptionId`, tag: TAG, summary: "Delete a webhook subscription", params: subscriptionParams }, async (c, { params }) =>
+    c.json({ subscription: await notifications.deleteSubscription(actingAs(c), params.subscriptionId) }),
+  );
 }

@@ -5,10 +5,13 @@
  * `publishSyncEvent` records one delivery per matching subscription and queues it; the delivery's id is the
  * message's `webhook-id`, reused by every retry, so receivers can deduplicate. Each attempt is signed with its own
  * `webhook-timestamp` (a retry an hour later is still fresh). Events carry ids, names, counts and the run message:
- * never secret values.
+ * never secret values. Managing subscriptions needs the project's `webhooks` permission; changes are audited.
  */
 import { and, desc, eq, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
+import { assertCan, type Actor } from "../access/actor";
+import { auditInsert, type AuditEntry } from "../audit/audit-log";
+import type { ActingAs } from "../auth/context";
 import { chunk, rowsPerInsert } from "../db/chunks";
 import { runBatch, type Db } from "../db/client";
 import { webhookSubscriptionSecretAad } from "../db/encrypted-columns";
@@ -65,7 +68,21 @@ export function publicDelivery(row: WebhookDeliveryRow) {
   return { ...rest, webhookId: row.id, subscriptionId };
 }
 
-export async function createSubscription(db: Db, ring: KeyRing, settings: WebhookSettings, input: { projectId: string; url: string; events: SyncEventType[] }) {
+const subscriptionAudit = (action: string, row: WebhookSubscriptionRow, metadata: Record<string, unknown> = {}): AuditEntry => ({
+  action,
+  projectId: row.projectId,
+  targetType: "webhook-subscription",
+  targetId: row.id,
+  metadata: { host: new URL(row.url).host, ...metadata },
+});
+
+export async function createSubscription(
+  { db, actor, requestId }: ActingAs,
+  ring: KeyRing,
+  settings: WebhookSettings,
+  input: { projectId: string; url: string; events: SyncEventType[] },
+) {
+  assertCan(actor, input.projectId, "create", "webhooks");
   const problem = notificationUrlProblem(input.url, settings.allowHttpLocalhost);
   if (problem) throw validationFailure([{ code: "custom", path: ["url"], message: problem }]);
   await getProjectRow(db, input.projectId);
@@ -83,33 +100,44 @@ export async function createSubscription(db: Db, ring: KeyRing, settings: Webhoo
     createdAt: now,
     updatedAt: now,
   };
-  await db.insert(webhookSubscriptions).values(row);
+  await runBatch(db, [
+    db.insert(webhookSubscriptions).values(row),
+    auditInsert(db, actor, requestId, subscriptionAudit("webhook-subscription.create", row, { events: input.events })),
+  ]);
   return { subscription: publicSubscription(row), secret };
 }
 
-export async function listSubscriptions(db: Db, projectId: string) {
+export async function listSubscriptions({ db, actor }: ActingAs, projectId: string) {
+  assertCan(actor, projectId, "read", "webhooks");
   await getProjectRow(db, projectId);
   const rows = await db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.projectId, projectId)).orderBy(webhookSubscriptions.createdAt).all();
   return rows.map(publicSubscription);
 }
 
-export async function getSubscriptionRow(db: Db, subscriptionId: string) {
+/** The subscription, once the actor may `action` webhooks in its project. */
+async function subscriptionFor(db: Db, actor: Actor, subscriptionId: string, action: "read" | "delete") {
   const row = await db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, subscriptionId)).get();
   if (!row) throw notFound(`Webhook subscription with ID '${subscriptionId}' not found`);
+  assertCan(actor, row.projectId, action, "webhooks");
   return row;
 }
 
-export async function deleteSubscription(db: Db, row: WebhookSubscriptionRow) {
+export async function deleteSubscription({ db, actor, requestId }: ActingAs, subscriptionId: string) {
+  const row = await subscriptionFor(db, actor, subscriptionId, "delete");
   // pending deliveries go with it (cascade); their queued jobs find nothing and stop
-  await db.delete(webhookSubscriptions).where(eq(webhookSubscriptions.id, row.id));
+  await runBatch(db, [
+    db.delete(webhookSubscriptions).where(eq(webhookSubscriptions.id, row.id)),
+    auditInsert(db, actor, requestId, subscriptionAudit("webhook-subscription.delete", row)),
+  ]);
   return publicSubscription(row);
 }
 
-export async function listDeliveries(db: Db, subscriptionId: string, limit = 50) {
+export async function listDeliveries({ db, actor }: ActingAs, subscriptionId: string, limit = 50) {
+  const subscription = await subscriptionFor(db, actor, subscriptionId, "read");
   const rows = await db
     .select()
     .from(webhookDeliveries)
-    .where(eq(webhookDeliveries.subscriptionId, subscriptionId))
+    .where(eq(webhookDeliveries.subscriptionId, subscription.id))
     .orderBy(desc(webhookDeliveries.createdAt))
     .limit(limit)
     .all();

@@ -3,9 +3,13 @@
  * signing secret (`whsec_…`), shown once; it is stored encrypted (HMACs need the key itself, so it cannot be hashed),
  * bound to its row and column by the associated data. A rotation keeps the replaced secret valid for a grace period;
  * rotating again during that period replaces the previous secret (at most two secrets are valid at any time).
+ * Managing endpoints needs the project's `webhooks` permission; each change is recorded in the audit log.
  */
 import { and, asc, count, eq } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { assertCan, type Actor } from "../access/actor";
+import { auditInsert, type AuditEntry } from "../audit/audit-log";
+import type { ActingAs } from "../auth/context";
+import { runBatch, type Db } from "../db/client";
 import { webhookEndpointPreviousSecretAad, webhookEndpointSecretAad } from "../db/encrypted-columns";
 import { webhookEndpoints } from "../db/schema";
 import { decryptField, encryptField, type KeyRing } from "../lib/crypto";
@@ -51,7 +55,16 @@ async function assertNameFree(db: Db, projectId: string, name: string) {
   if (taken) throw conflict(`A webhook endpoint named '${name}' already exists in this project`);
 }
 
-export async function createEndpoint(db: Db, ring: KeyRing, input: { projectId: string; name: string }) {
+const endpointAudit = (action: string, row: WebhookEndpointRow, metadata: Record<string, unknown> = {}): AuditEntry => ({
+  action,
+  projectId: row.projectId,
+  targetType: "webhook-endpoint",
+  targetId: row.id,
+  metadata: { name: row.name, ...metadata },
+});
+
+export async function createEndpoint({ db, actor, requestId }: ActingAs, ring: KeyRing, input: { projectId: string; name: string }) {
+  assertCan(actor, input.projectId, "create", "webhooks");
   await getProjectRow(db, input.projectId);
   await assertNameFree(db, input.projectId, input.name);
   const [existing] = await db.select({ n: count() }).from(webhookEndpoints).where(eq(webhookEndpoints.projectId, input.projectId));
@@ -74,10 +87,12 @@ export async function createEndpoint(db: Db, ring: KeyRing, input: { projectId: 
   // the unique (project, name) index settles a concurrent duplicate
   const inserted = await db.insert(webhookEndpoints).values(row).onConflictDoNothing().run();
   if (!inserted.meta.changes) throw conflict(`A webhook endpoint named '${input.name}' already exists in this project`);
+  await auditInsert(db, actor, requestId, endpointAudit("webhook-endpoint.create", row)).run();
   return { endpoint: publicEndpoint(row, now), secret };
 }
 
-export async function listEndpoints(db: Db, projectId: string) {
+export async function listEndpoints({ db, actor }: ActingAs, projectId: string) {
+  assertCan(actor, projectId, "read", "webhooks");
   await getProjectRow(db, projectId);
   const rows = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId)).orderBy(asc(webhookEndpoints.createdAt)).all();
   const now = nowIso();
@@ -88,17 +103,24 @@ export async function findEndpointRow(db: Db, endpointId: string): Promise<Webho
   return db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId)).get();
 }
 
-export async function getEndpointRow(db: Db, endpointId: string): Promise<WebhookEndpointRow> {
+/** The endpoint, once the actor may `action` webhooks in its project. */
+async function endpointFor(db: Db, actor: Actor, endpointId: string, action: "read" | "edit" | "delete"): Promise<WebhookEndpointRow> {
   const row = await findEndpointRow(db, endpointId);
   if (!row) throw notFound(`Webhook endpoint with ID '${endpointId}' not found`);
+  assertCan(actor, row.projectId, action, "webhooks");
   return row;
+}
+
+export async function getEndpoint({ db, actor }: ActingAs, endpointId: string) {
+  return publicEndpoint(await endpointFor(db, actor, endpointId, "read"));
 }
 
 /**
  * A new current secret; the replaced one stays valid for `graceSeconds` (0: revoked at once). The update is
  * conditional on the ciphertext read, so two concurrent rotations cannot both think they replaced the same secret.
  */
-export async function rotateEndpointSecret(db: Db, ring: KeyRing, row: WebhookEndpointRow, graceSeconds: number) {
+export async function rotateEndpointSecret({ db, actor, requestId }: ActingAs, ring: KeyRing, endpointId: string, graceSeconds: number) {
+  const row = await endpointFor(db, actor, endpointId, "edit");
   const current = await decryptField(ring, row.secretCiphertext, webhookEndpointSecretAad(row.id));
   const secret = generateWebhookSecret();
   const now = nowIso();
@@ -115,11 +137,16 @@ export async function rotateEndpointSecret(db: Db, ring: KeyRing, row: WebhookEn
     .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.secretCiphertext, row.secretCiphertext)))
     .run();
   if (!updated.meta.changes) throw conflict("The webhook endpoint was rotated or deleted concurrently; try again");
+  await auditInsert(db, actor, requestId, endpointAudit("webhook-endpoint.rotate", row, { gracePeriodSeconds: graceSeconds })).run();
   return { endpoint: publicEndpoint({ ...row, ...patch }, now), secret };
 }
 
-export async function deleteEndpoint(db: Db, row: WebhookEndpointRow) {
-  await db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, row.id));
+export async function deleteEndpoint({ db, actor, requestId }: ActingAs, endpointId: string) {
+  const row = await endpointFor(db, actor, endpointId, "delete");
+  await runBatch(db, [
+    db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, row.id)),
+    auditInsert(db, actor, requestId, endpointAudit("webhook-endpoint.delete", row)),
+  ]);
   return publicEndpoint(row);
 }
 

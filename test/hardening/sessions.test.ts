@@ -149,7 +149,7 @@ describe("console sessions are server-side and end at once", () => {
     const before = await storedRows({ except: ["console_sessions", "audit_logs"] });
     const refused = await api.post("/api/v1/admin/sessions/revoke-all", undefined, { token });
     expect(refused.status).toBe(403);
-    expect(refused.body).toMatchObject({ statusCode: 403, error: "PermissionDenied", message: 'This credential lacks the "admin" scope' });
+    expect(refused.body).toMatchObject({ statusCode: 403, error: "PermissionDenied", message: "Only an organization administrator can sign everyone out" });
     expect((await user.get("/projects")).status).toBe(200);
 
     const live = await countSessions("revoked_at is null");
@@ -172,7 +172,7 @@ describe("console sessions are server-side and end at once", () => {
     expect((await user.get("/projects")).html).not.toContain('href="/sign-out-everywhere"');
     const refused = await user.get("/sign-out-everywhere");
     expect(refused.status).toBe(403);
-    expect(textOf(refused.html)).toContain('This credential lacks the "admin" scope');
+    expect(textOf(refused.html)).toContain("Only an organization administrator can sign everyone out");
 
     const admin = new Browser();
     await admin.signIn();

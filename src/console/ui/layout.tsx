@@ -1,7 +1,7 @@
 import type { Child, FC } from "hono/jsx";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AuthContext } from "../../auth/context";
-import { allows } from "../access";
+import type { Actor } from "../../access/actor";
+import { isOrganizationAdmin } from "../../access/boundary";
 import { consoleAssets, type ConsoleAssets } from "../assets";
 import type { ConsoleContext } from "../context";
 import { SIGN_OUT_EVERYWHERE_URL } from "../urls";
@@ -14,14 +14,20 @@ interface LayoutProps {
   assets: ConsoleAssets;
   nonce: string | undefined;
   /** the signed-in caller; absent on the sign-in page */
-  auth?: AuthContext;
+  actor?: Actor;
   csrf?: string;
   children: Child;
 }
 
-const describeActor = (auth: AuthContext) => (auth.actorType === "admin" ? "admin token" : `${auth.actorType === "identity" ? "identity" : "token"} “${auth.actorName}”`);
+const CREDENTIAL_NAMES: Partial<Record<Actor["kind"], string>> = { "api-token": "token", identity: "identity" };
 
-const Layout: FC<LayoutProps> = ({ title, assets, nonce, auth, csrf, children }) => (
+function describeActor(actor: Actor): string {
+  if (actor.kind === "person") return `Signed in as ${actor.email}`;
+  if (actor.kind === "admin") return "Signed in with the admin token";
+  return `Signed in with the ${CREDENTIAL_NAMES[actor.kind] ?? actor.kind} “${actor.name}”`;
+}
+
+const Layout: FC<LayoutProps> = ({ title, assets, nonce, actor, csrf, children }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -39,7 +45,7 @@ const Layout: FC<LayoutProps> = ({ title, assets, nonce, auth, csrf, children })
         <a class="brand" href="/">
           {PRODUCT_NAME}
         </a>
-        {auth ? (
+        {actor ? (
           <>
             <nav aria-label="Main">
               <ul>
@@ -52,8 +58,8 @@ const Layout: FC<LayoutProps> = ({ title, assets, nonce, auth, csrf, children })
               </ul>
             </nav>
             <div class="who">
-              <span class="hide-narrow">Signed in with the {describeActor(auth)}</span>
-              {allows(auth, "admin") ? <a href={SIGN_OUT_EVERYWHERE_URL}>Sign out everywhere</a> : null}
+              <span class="hide-narrow">{describeActor(actor)}</span>
+              {isOrganizationAdmin(actor) ? <a href={SIGN_OUT_EVERYWHERE_URL}>Sign out everywhere</a> : null}
               <form method="post" action="/sign-out">
                 <CsrfField token={csrf ?? ""} />
                 <button type="submit" class="secondary">
@@ -74,9 +80,9 @@ const Layout: FC<LayoutProps> = ({ title, assets, nonce, auth, csrf, children })
 /** Renders a full console page for the current caller. */
 export async function renderPage(c: ConsoleContext, title: string, body: Child, status: ContentfulStatusCode = 200): Promise<Response> {
   const assets = await consoleAssets();
-  const signedIn = c.get("csrf") !== undefined && c.get("auth") !== undefined;
+  const signedIn = c.get("csrf") !== undefined && c.get("actor") !== undefined;
   return c.html(
-    <Layout title={title} assets={assets} nonce={c.get("secureHeadersNonce")} auth={signedIn ? c.get("auth") : undefined} csrf={c.get("csrf")}>
+    <Layout title={title} assets={assets} nonce={c.get("secureHeadersNonce")} actor={signedIn ? c.get("actor") : undefined} csrf={c.get("csrf")}>
       {body}
     </Layout>,
     status,

@@ -3,10 +3,10 @@ import type { AuthContext } from "../../auth/context";
 import type { PublicProject } from "../../store/projects";
 import { allows } from "../access";
 import { noticeFor } from "../notices";
-import { connectionsUrl, projectsUrl, secretsUrl, syncsUrl } from "../urls";
+import { accessUrl, connectionsUrl, projectsUrl, secretsUrl, syncsUrl } from "../urls";
 import { Breadcrumbs, Notice, Tabs, type Crumb } from "./components";
 
-export type ProjectSection = "secrets" | "secret-syncs" | "app-connections";
+export type ProjectSection = "secrets" | "secret-syncs" | "app-connections" | "access";
 
 interface ProjectShellProps {
   project: PublicProject;
@@ -22,7 +22,7 @@ interface ProjectShellProps {
 /** The frame of every project page: where you are, the project's sections, and the page's one-line notice. */
 export const ProjectShell: FC<ProjectShellProps> = ({ project, auth, section, trail = [], title, notice, children }) => {
   const firstEnvironment = project.environments[0]?.slug ?? "dev";
-  const integrations = section !== "secrets";
+  const integrations = section === "secret-syncs" || section === "app-connections";
   const shown = noticeFor(notice);
   return (
     <>
@@ -33,6 +33,7 @@ export const ProjectShell: FC<ProjectShellProps> = ({ project, auth, section, tr
         items={[
           { href: secretsUrl(project.id, firstEnvironment), label: "Secrets", current: section === "secrets" },
           { href: syncsUrl(project.id), label: "Integrations", current: integrations },
+          { href: accessUrl(project.id), label: "Access", current: section === "access" },
         ]}
       />
       {integrations ? (
