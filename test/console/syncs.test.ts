@@ -37,7 +37,8 @@ describe("the Add Sync wizard", () => {
 
     page = await submit(browser, f, page, { environment: "dev", secretPath: "/missing" });
     expect(page.status).toBe(422);
-    expect(page.html).toContain("There is no folder /missing in Development");
+    // The service's own message, as the API gives it.
+    expect(textOf(page.html)).toContain(`Could not find folder with path "/missing" in environment "dev" for project with ID "${f.project.id}"`);
     expect(inputValue(page.html, "secretPath")).toBe("/missing");
 
     page = await submit(browser, f, page, { environment: "dev", secretPath: "app/" });
@@ -233,7 +234,7 @@ describe("a sync's page", () => {
 
     const invalid = await browser.post(url, { ...fields, secretPath: "/nowhere", name: "Bad Name" });
     expect(invalid.status).toBe(422);
-    expect(invalid.html).toContain("There is no folder /nowhere");
+    expect(textOf(invalid.html)).toContain(`Could not find folder with path "/nowhere" in environment "dev"`);
     expect(invalid.html).toContain("lowercase letters, numbers, and hyphens");
 
     const saved = await browser.post(url, { ...fields, description: "now described", disableSecretDeletion: "true", qoveryEnvironmentId: "" });
