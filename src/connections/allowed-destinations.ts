@@ -40,10 +40,16 @@ const qoveryId = (field: string) =>
     .max(MAX_QOVERY_ID_LENGTH, `${field} must be at most ${MAX_QOVERY_ID_LENGTH} characters`)
     .regex(QOVERY_ID, `${field} may only contain letters, digits, '-' and '_'`);
 
+const UNKNOWN_KEY = "an allowed destination may only have organizationId, projectId and environmentId";
+
 const entrySchema = z
   .strictObject(
-    { organizationId: qoveryId("organizationId"), projectId: qoveryId("projectId").optional(), environmentId: qoveryId("environmentId").optional() },
-    { error: (issue) => (issue.code === "unrecognized_keys" ? "an allowed destination may only have organizationId, projectId and environmentId" : undefined) },
+    {
+      organizationId: qoveryId("organizationId"),
+      projectId: qoveryId("projectId").optional(),
+      environmentId: qoveryId("environmentId").optional(),
+    },
+    { error: (issue) => (issue.code === "unrecognized_keys" ? UNKNOWN_KEY : undefined) },
   )
   .refine((entry) => entry.environmentId === undefined || entry.projectId !== undefined, {
     message: "an allowed destination with an environmentId must also name its projectId",
@@ -72,7 +78,8 @@ export function parseAllowedDestinations(json: string | null): AllowedDestinatio
   return json === null ? null : (JSON.parse(json) as AllowedDestination[]);
 }
 
-export const serializeAllowedDestinations = (list: AllowedDestination[] | null): string | null => (list === null ? null : JSON.stringify(list));
+export const serializeAllowedDestinations = (list: AllowedDestination[] | null): string | null =>
+  list === null ? null : JSON.stringify(list);
 
 function entryAllows(entry: AllowedDestination, place: DestinationPlace): boolean {
   if (entry.organizationId !== place.organizationId) return false;
@@ -91,7 +98,10 @@ export function describePlace(place: DestinationPlace): string {
 }
 
 /** Why the connection may not write to `place`, or null when it may. */
-export function destinationRefusal(connection: { name: string; allowedDestinations: readonly AllowedDestination[] | null }, place: DestinationPlace) {
+export function destinationRefusal(
+  connection: { name: string; allowedDestinations: readonly AllowedDestination[] | null },
+  place: DestinationPlace,
+): string | null {
   if (destinationAllowed(connection.allowedDestinations, place)) return null;
   return `The destination (${describePlace(place)}) is not among the allowed destinations of App Connection "${connection.name}"`;
 }

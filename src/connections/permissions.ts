@@ -4,7 +4,17 @@
  * Using a connection in a sync is `canUseConnection`: an organization-wide connection needs organization `connect` or a
  * project rule naming that very connection, so a project-bound credential never gets one implicitly.
  */
-import { assertCan, assertCanInOrganization, can, canInOrganization, canOnAnyIn, canUseConnection, assertCanUseConnection, type Actor, type ConnectionRef } from "../access/actor";
+import {
+  assertCan,
+  assertCanInOrganization,
+  assertCanUseConnection,
+  can,
+  canInOrganization,
+  canOnAnyIn,
+  canUseConnection,
+  type Actor,
+  type ConnectionRef,
+} from "../access/actor";
 import { permissionDenied } from "../access/denial";
 import { canOnAny } from "../access/evaluate";
 import { badRequest } from "../lib/errors";
@@ -23,9 +33,11 @@ const fieldsOf = (connection: ConnectionRef) => ({ connectionId: connection.id }
 export function canReadConnection(actor: Actor, connection: ConnectionRef, inProject: string | null): boolean {
   const fields = fieldsOf(connection);
   if (connection.projectId !== null) {
-    return can(actor, connection.projectId, "read-app-connections", "app-connections", fields) || canUseConnection(actor, connection.projectId, connection);
+    const { projectId } = connection;
+    return can(actor, projectId, "read-app-connections", "app-connections", fields) || canUseConnection(actor, projectId, connection);
   }
-  if (canInOrganization(actor, "read", "app-connections", fields) || canInOrganization(actor, "connect", "app-connections", fields)) return true;
+  const inOrganization = (action: "read" | "connect") => canInOrganization(actor, action, "app-connections", fields);
+  if (inOrganization("read") || inOrganization("connect")) return true;
   return inProject !== null && canUseConnection(actor, inProject, connection);
 }
 
@@ -84,7 +96,9 @@ export const connectionListDenied = (actor: Actor, projectId: string | null) =>
 
 /** Whether some connection may be usable in the project: else the "available" list is refused. */
 export function mayUseConnectionsIn(actor: Actor, projectId: string): boolean {
-  return canOnAnyIn(actor, projectId, "connect-app-connections", "app-connections") || canOnAny(actor.organizationRules, "connect", "app-connections");
+  return (
+    canOnAnyIn(actor, projectId, "connect-app-connections", "app-connections") || canOnAny(actor.organizationRules, "connect", "app-connections")
+  );
 }
 
 export const connectionUseDenied = (actor: Actor, projectId: string) =>
@@ -98,7 +112,8 @@ export function assertCanUseConnectionIn(actor: Actor, projectId: string, connec
   if (connection.projectId !== null && connection.projectId !== projectId) {
     assertCan(actor, connection.projectId, "connect-app-connections", "app-connections", fieldsOf(connection));
     throw badRequest(
-      `You cannot connect project App Connection with ID "${connection.id}" from project with ID "${connection.projectId}" to project with ID "${projectId}"`,
+      `You cannot connect project App Connection with ID "${connection.id}" from project with ID "${connection.projectId}" ` +
+        `to project with ID "${projectId}"`,
     );
   }
   assertCanUseConnection(actor, projectId, connection);

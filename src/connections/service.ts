@@ -114,19 +114,18 @@ export async function loadQoveryConnection(db: Db, connectionId: string): Promis
 }
 
 /** `inProject`: where the caller works (a bound credential's project by default), for explicit grants there. */
-export async function getQoveryConnection(deps: ConnectionServiceDeps, connectionId: string, inProject?: string): Promise<PublicConnection> {
+export async function getQoveryConnection(deps: ConnectionServiceDeps, connectionId: string, inProject?: string) {
   const connection = await loadQoveryConnection(deps.db, connectionId);
   assertCanReadConnection(deps.actor, connection, inProject ?? deps.actor.projectId);
   return connection;
 }
 
 /** A project's own connection of that name first, else the organization-wide one. */
-export async function findQoveryConnectionByName(deps: ConnectionServiceDeps, name: string, projectId: string | undefined): Promise<PublicConnection> {
+export async function findQoveryConnectionByName(deps: ConnectionServiceDeps, name: string, projectId: string | undefined) {
   const inProject = projectId ?? deps.actor.projectId;
-  const candidates = await selectConnections(
-    deps.db,
-    and(eq(appConnections.name, name), inProject === null ? isNull(appConnections.projectId) : or(eq(appConnections.projectId, inProject), isNull(appConnections.projectId))),
-  ).all();
+  const organizationWide = isNull(appConnections.projectId);
+  const owners = inProject === null ? organizationWide : or(eq(appConnections.projectId, inProject), organizationWide);
+  const candidates = await selectConnections(deps.db, and(eq(appConnections.name, name), owners)).all();
   const row = candidates.find((c) => c.connection.projectId !== null) ?? candidates[0];
   if (!row) throw notFound(`Could not find App Connection with name "${name}"`);
   const connection = publicConnection(row);
@@ -192,7 +191,8 @@ export async function createQoveryConnection(deps: ConnectionServiceDeps, input:
   // D1 has no transactions to hold between check and write: the insert only happens while the name is still free.
   const inserted = await db.run(sql`
     insert into app_connections
-      (id, name, description, app, method, project_id, credentials_ciphertext, credentials_hash, allowed_destinations_json, version, created_at, updated_at)
+      (id, name, description, app, method, project_id, credentials_ciphertext, credentials_hash, allowed_destinations_json,
+       version, created_at, updated_at)
     select ${id}, ${input.name}, ${input.description}, ${QOVERY_APP}, ${ACCESS_TOKEN_METHOD}, ${input.projectId},
            ${sealed.credentialsCiphertext}, ${sealed.credentialsHash}, ${allowed}, 1, ${now}, ${now}
     where not exists (select 1 from app_connections where name = ${input.name} and project_id is ${input.projectId})`);
@@ -261,7 +261,10 @@ export async function deleteQoveryConnection(
   if (await connectionIsInUse(db, connectionId, dependents)) {
     throw conflict(`App Connection "${connection.name}" is still used by secret syncs; delete them or move them to another connection first`);
   }
-  await db.batch([db.delete(appConnections).where(eq(appConnections.id, connectionId)), auditOf(deps, "app-connection.delete", connection, { name: connection.name })]);
+  await db.batch([
+    db.delete(appConnections).where(eq(appConnections.id, connectionId)),
+    auditOf(deps, "app-connection.delete", connection, { name: connection.name }),
+  ]);
   return connection;
 }
 
@@ -285,19 +288,19 @@ export interface QoveryOption {
 const toOption = ({ id, name }: QoveryOption): QoveryOption => ({ id, name });
 
 /** The option lists behind the destination picker: for callers who may read the connection (`inProject` as above). */
-export async function listConnectionOrganizations(deps: ConnectionServiceDeps, connectionId: string, inProject?: string): Promise<QoveryOption[]> {
+export async function listConnectionOrganizations(deps: ConnectionServiceDeps, connectionId: string, inProject?: string) {
   await getQoveryConnection(deps, connectionId, inProject);
   const qovery = await qoveryAs(deps, connectionId);
   return (await listFromQovery("Qovery's organization list", () => qovery.listOrganizations())).map(toOption);
 }
 
-export async function listConnectionProjects(deps: ConnectionServiceDeps, connectionId: string, organizationId: string, inProject?: string): Promise<QoveryOption[]> {
+export async function listConnectionProjects(deps: ConnectionServiceDeps, connectionId: string, organizationId: string, inProject?: string) {
   await getQoveryConnection(deps, connectionId, inProject);
   const qovery = await qoveryAs(deps, connectionId);
   return (await listFromQovery(`Qovery organization "${organizationId}"`, () => qovery.listProjects(organizationId))).map(toOption);
 }
 
-export async function listConnectionEnvironments(deps: ConnectionServiceDeps, connectionId: string, projectId: string, inProject?: string): Promise<QoveryOption[]> {
+export async function listConnectionEnvironments(deps: ConnectionServiceDeps, connectionId: string, projectId: string, inProject?: string) {
   await getQoveryConnection(deps, connectionId, inProject);
   const qovery = await qoveryAs(deps, connectionId);
   return (await listFromQovery(`Qovery project "${projectId}"`, () => qovery.listEnvironments(projectId))).map(toOption);

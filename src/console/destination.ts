@@ -52,7 +52,8 @@ export async function loadDestinationChoices(c: ConsoleContext, projectId: strin
   choices.projects = await optionList(() => connections.listConnectionProjects(deps, next.connectionId, next.organizationId, projectId));
   if (!listed(choices.projects, next.qoveryProjectId)) return { form: next, choices };
 
-  choices.environments = await optionList(() => connections.listConnectionEnvironments(deps, next.connectionId, next.qoveryProjectId, projectId));
+  const { connectionId, qoveryProjectId } = next;
+  choices.environments = await optionList(() => connections.listConnectionEnvironments(deps, connectionId, qoveryProjectId, projectId));
   return { form: next, choices };
 }
 

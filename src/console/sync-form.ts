@@ -172,7 +172,9 @@ export function fieldOfRequestPath(path: readonly PropertyKey[]): SyncField | un
 }
 
 /** A field's value through one of the API's schemas: the parsed value, or the schema's first message for that field. */
-export function parseField<T>(field: SyncField, schema: z.ZodType<T>, value: unknown): { value: T; errors: FieldErrors } | { value?: undefined; errors: FieldErrors } {
+type ParsedField<T> = { value: T; errors: FieldErrors } | { value?: undefined; errors: FieldErrors };
+
+export function parseField<T>(field: SyncField, schema: z.ZodType<T>, value: unknown): ParsedField<T> {
   const parsed = schema.safeParse(value);
   return parsed.success ? { value: parsed.data, errors: {} } : { errors: { [field]: parsed.error.issues[0]!.message } };
 }

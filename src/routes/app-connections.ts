@@ -68,13 +68,21 @@ const availableConnection = (connection: connections.PublicConnection) => ({
 });
 
 export function registerAppConnectionRoutes(app: Hono<AppEnv>) {
-  defineRoute(app, { method: "get", path: "/api/v1/app-connections/options", tag: TAG, summary: "List the apps connections can be made to" }, (c) =>
-    c.json({ appConnectionOptions: connections.APP_CONNECTION_OPTIONS }),
+  defineRoute(
+    app,
+    { method: "get", path: "/api/v1/app-connections/options", tag: TAG, summary: "List the apps connections can be made to" },
+    (c) => c.json({ appConnectionOptions: connections.APP_CONNECTION_OPTIONS }),
   );
 
   defineRoute(
     app,
-    { method: "get", path: BASE, tag: TAG, summary: "List Qovery connections (of a project, with the organization-wide ones) the caller may read", query: projectFilter },
+    {
+      method: "get",
+      path: BASE,
+      tag: TAG,
+      summary: "List Qovery connections (of a project, with the organization-wide ones) the caller may read",
+      query: projectFilter,
+    },
     async (c, { query }) => c.json({ appConnections: await connections.listQoveryConnections(serviceDeps(c), query.projectId) }),
   );
 
@@ -88,13 +96,17 @@ export function registerAppConnectionRoutes(app: Hono<AppEnv>) {
       summary: "List the Qovery connections the caller may use in a sync of the project",
       query: z.object({ projectId: id("projectId") }),
     },
-    async (c, { query }) => c.json({ appConnections: (await connections.listAvailableConnections(serviceDeps(c), query.projectId)).map(availableConnection) }),
+    async (c, { query }) => {
+      const available = await connections.listAvailableConnections(serviceDeps(c), query.projectId);
+      return c.json({ appConnections: available.map(availableConnection) });
+    },
   );
 
   defineRoute(
     app,
     { method: "get", path: `${BASE}/connection-name/:connectionName`, tag: TAG, summary: "Get a Qovery connection by name", params: byNameParams, query: projectFilter },
-    async (c, { params, query }) => c.json({ appConnection: await connections.findQoveryConnectionByName(serviceDeps(c), params.connectionName, query.projectId) }),
+    async (c, { params, query }) =>
+      c.json({ appConnection: await connections.findQoveryConnectionByName(serviceDeps(c), params.connectionName, query.projectId) }),
   );
 
   defineRoute(

@@ -36,14 +36,23 @@ export function registerSecretSyncRoutes(app: Hono<AppEnv>) {
     c.json({ secretSyncOptions: [QOVERY_OPTION] }),
   );
 
-  defineRoute(app, { method: "get", path: ["/api/v1/secret-syncs", BASE], tag: "Secret syncs", summary: "List a project's syncs (those the caller may read)", query: projectQuery }, async (c, { query }) =>
-    c.json({ secretSyncs: (await service.listSyncs(syncServiceDeps(c), query.projectId)).map(service.publicSync) }),
+  defineRoute(
+    app,
+    {
+      method: "get",
+      path: ["/api/v1/secret-syncs", BASE],
+      tag: "Secret syncs",
+      summary: "List a project's syncs (those the caller may read)",
+      query: projectQuery,
+    },
+    async (c, { query }) => c.json({ secretSyncs: (await service.listSyncs(syncServiceDeps(c), query.projectId)).map(service.publicSync) }),
   );
 
   defineRoute(
     app,
     { method: "post", path: `${BASE}/check-destination`, tag: "Secret syncs", summary: "Is another sync of the project writing to this destination?", body: checkDestinationBody },
-    async (c, { body }) => c.json(await service.findDuplicateDestination(syncServiceDeps(c), body.projectId, body.destinationConfig, body.excludeSyncId)),
+    async (c, { body }) =>
+      c.json(await service.findDuplicateDestination(syncServiceDeps(c), body.projectId, body.destinationConfig, body.excludeSyncId)),
   );
 
   defineRoute(
@@ -59,8 +68,10 @@ export function registerSecretSyncRoutes(app: Hono<AppEnv>) {
     async (c, { params, query }) => c.json(syncResponse(await service.getSyncByName(syncServiceDeps(c), query.projectId, params.syncName))),
   );
 
-  defineRoute(app, { method: "get", path: `${BASE}/:syncId`, tag: "Secret syncs", summary: "Get a sync", params: syncParams }, async (c, { params }) =>
-    c.json(syncResponse(await service.loadSync(syncServiceDeps(c), params.syncId, "read"))),
+  defineRoute(
+    app,
+    { method: "get", path: `${BASE}/:syncId`, tag: "Secret syncs", summary: "Get a sync", params: syncParams },
+    async (c, { params }) => c.json(syncResponse(await service.loadSync(syncServiceDeps(c), params.syncId, "read"))),
   );
 
   defineRoute(
@@ -75,8 +86,10 @@ export function registerSecretSyncRoutes(app: Hono<AppEnv>) {
     async (c, { body }) => c.json(syncResponse(await service.createSync(syncServiceDeps(c), body))),
   );
 
-  defineRoute(app, { method: "patch", path: `${BASE}/:syncId`, tag: "Secret syncs", summary: "Update a sync", params: syncParams, body: updateSyncBody }, async (c, { params, body }) =>
-    c.json(syncResponse(await service.updateSync(syncServiceDeps(c), params.syncId, body))),
+  defineRoute(
+    app,
+    { method: "patch", path: `${BASE}/:syncId`, tag: "Secret syncs", summary: "Update a sync", params: syncParams, body: updateSyncBody },
+    async (c, { params, body }) => c.json(syncResponse(await service.updateSync(syncServiceDeps(c), params.syncId, body))),
   );
 
   defineRoute(
@@ -89,7 +102,10 @@ export function registerSecretSyncRoutes(app: Hono<AppEnv>) {
       params: syncParams,
       query: z.object({ removeSecrets: booleanString("removeSecrets").default(false) }),
     },
-    async (c, { params, query }) => c.json(syncResponse((await service.deleteSync(syncServiceDeps(c), params.syncId, query.removeSecrets)).record)),
+    async (c, { params, query }) => {
+      const { record } = await service.deleteSync(syncServiceDeps(c), params.syncId, query.removeSecrets);
+      return c.json(syncResponse(record));
+    },
   );
 
   for (const [suffix, kind] of [

@@ -47,7 +47,14 @@ export async function requestRun(
  * a person asked for). The extra delivery is harmless: a finished run's job is a no-op, and one arriving mid-run
  * waits for the lease.
  */
-async function joinWaitingRun(db: Db, queue: JobQueue, run: RunRow, trigger: RunTrigger, requestedBy: RunRequester, delaySeconds: number): Promise<RunRequest> {
+async function joinWaitingRun(
+  db: Db,
+  queue: JobQueue,
+  run: RunRow,
+  trigger: RunTrigger,
+  requestedBy: RunRequester,
+  delaySeconds: number,
+): Promise<RunRequest> {
   if (delaySeconds) return { run, queued: false };
   const claimed = { trigger, ...requestedByColumns(requestedBy) };
   await db.update(syncRuns).set(claimed).where(and(eq(syncRuns.id, run.id), eq(syncRuns.status, "pending")));

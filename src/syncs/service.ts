@@ -23,7 +23,7 @@ import { nowIso } from "../lib/time";
 import type { JobQueue } from "../queue/messages";
 import { findEnvironmentBySlug, getProjectRow } from "../store/projects";
 import { keySchemaProblemFor } from "./key-schema";
-import { prepareSyncPlan } from "./prepare";
+import { FOLDER_MISSING, prepareSyncPlan } from "./prepare";
 import { driftReportOf, publicSync } from "./public-sync";
 import { describePlan, publicRun } from "./reports";
 import * as repo from "./repository";
@@ -47,7 +47,8 @@ export const syncSubject = ({ sync, environment }: repo.SyncRecord) => ({
   connectionId: sync.connectionId,
 });
 
-export const canOnSync = (actor: Actor, record: repo.SyncRecord, action: SyncAction) => can(actor, record.sync.projectId, action, "secret-syncs", syncSubject(record));
+export const canOnSync = (actor: Actor, record: repo.SyncRecord, action: SyncAction) =>
+  can(actor, record.sync.projectId, action, "secret-syncs", syncSubject(record));
 
 /** A sync the caller may act on with `action`; 404 when it does not exist. */
 export async function loadSync(deps: SyncServiceDeps, syncId: string, action: SyncAction): Promise<repo.SyncRecord> {
@@ -59,7 +60,8 @@ export async function loadSync(deps: SyncServiceDeps, syncId: string, action: Sy
 
 /** Refuses outright when no sync of the project (with these source fields, if given) could be allowed. */
 function assertMayOnSomeSync(actor: Actor, projectId: string, action: SyncAction, known: { environment?: string; secretPath?: string } = {}) {
-  if (!canOnAnyIn(actor, projectId, action, "secret-syncs", known)) throw permissionDenied(actor.projectRules(projectId) ?? [], action, "secret-syncs", known);
+  if (canOnAnyIn(actor, projectId, action, "secret-syncs", known)) return;
+  throw permissionDenied(actor.projectRules(projectId) ?? [], action, "secret-syncs", known);
 }
 
 /** The syncs of a project the caller may read (Infisical refuses when it may read none, and filters the rest). */
@@ -109,7 +111,13 @@ async function readableSource(deps: SyncServiceDeps, projectId: string, environm
 }
 
 /** A source the caller may configure a sync on (`action`: create or edit) and read everything of. */
-export async function checkSyncSource(deps: SyncServiceDeps, projectId: string, environment: string, secretPath: string, action: "create" | "edit") {
+export async function checkSyncSource(
+  deps: SyncServiceDeps,
+  projectId: string,
+  environment: string,
+  secretPath: string,
+  action: "create" | "edit",
+): Promise<void> {
   assertMayOnSomeSync(deps.actor, projectId, action, { environment, secretPath });
   await readableSource(deps, projectId, environment, secretPath);
 }
@@ -137,10 +145,12 @@ export function checkKeySchema(options: Pick<QoverySyncOptions, "keySchema">, en
   if (problem) throw validationFailure([{ code: "custom", path: ["syncOptions", "keySchema"], message: problem }]);
 }
 
-const duplicateName = (name: string, projectId: string) => badRequest(`A Secret Sync with the name "${name}" already exists for the project with ID "${projectId}"`);
+const duplicateName = (name: string, projectId: string) =>
+  badRequest(`A Secret Sync with the name "${name}" already exists for the project with ID "${projectId}"`);
 
-/** `exceptSyncId`: the sync being edited keeps its own name. */
+/** `exceptSyncId`: the sync being edited keeps its own name. Only for callers who may set up or edit some sync. */
 export async function checkSyncName(deps: SyncServiceDeps, projectId: string, name: string, exceptSyncId?: string) {
+  if (!canOnAnyIn(deps.actor, projectId, "edit", "secret-syncs")) assertMayOnSomeSync(deps.actor, projectId, "create");
   if (await repo.syncNameTaken(deps.db, projectId, name, exceptSyncId)) throw duplicateName(name, projectId);
 }
 
@@ -170,7 +180,10 @@ async function checkDestination(deps: SyncServiceDeps, connectionId: string, con
 
 /** Same place and kind in Qovery (display names aside). */
 const sameDestination = (a: QoveryDestinationConfig, b: QoveryDestinationConfig) =>
-  a.organizationId === b.organizationId && a.projectId === b.projectId && (a.environmentId ?? null) === (b.environmentId ?? null) && a.variableType === b.variableType;
+  a.organizationId === b.organizationId &&
+  a.projectId === b.projectId &&
+  (a.environmentId ?? null) === (b.environmentId ?? null) &&
+  a.variableType === b.variableType;
 
 // ===== Changes
 
@@ -191,7 +204,8 @@ const syncAudit = (deps: SyncServiceDeps, action: string, sync: repo.SyncRow, me
 
 export async function createSync(deps: SyncServiceDeps, input: CreateSyncInput): Promise<repo.SyncRecord> {
   const { db, actor } = deps;
-  assertCan(actor, input.projectId, "create", "secret-syncs", { environment: input.environment, secretPath: input.secretPath, connectionId: input.connectionId });
+  const { environment, secretPath, connectionId } = input;
+  assertCan(actor, input.projectId, "create", "secret-syncs", { environment, secretPath, connectionId });
   await getProjectRow(db, input.projectId);
   const source = await readableSource(deps, input.projectId, input.environment, input.secretPath);
   await checkSyncConnection(deps, input.projectId, input.connectionId, input.destinationConfig);
@@ -235,7 +249,7 @@ export async function createSync(deps: SyncServiceDeps, input: CreateSyncInput):
     createdAt: now,
     updatedAt: now,
   };
-  const metadata = { name: input.name, environment: input.environment, secretPath: input.secretPath, connectionId: input.connectionId, destinationConfig: input.destinationConfig };
+  const metadata = { name: input.name, environment, secretPath, connectionId, destinationConfig: input.destinationConfig };
   try {
     await db.batch([repo.insertSync(db, row), syncAudit(deps, "secret-sync.create", row, metadata)]);
   } catch (error) {
@@ -271,11 +285,13 @@ export async function updateSync(deps: SyncServiceDeps, syncId: string, input: U
   const connectionChanged = connectionId !== current.connectionId;
   const destinationChanged = connectionChanged || !sameDestination(config, currentConfig);
 
-  if (sourceChanged || connectionChanged) assertCan(actor, projectId, "edit", "secret-syncs", { environment: environmentSlug, secretPath, connectionId });
+  if (sourceChanged || connectionChanged) {
+    assertCan(actor, projectId, "edit", "secret-syncs", { environment: environmentSlug, secretPath, connectionId });
+  }
   const patch: Partial<repo.SyncRow> = { updatedAt: nowIso(), version: current.version + 1 };
   if (sourceChanged) {
     const source = await resolveSource(db, projectId, environmentSlug, secretPath);
-    Object.assign(patch, { environmentId: source.environment.id, secretPath: source.path, folderId: source.folderId, sourceDependenciesJson: null });
+    Object.assign(patch, { environmentId: source.environment.id, secretPath, folderId: source.folderId, sourceDependenciesJson: null });
   }
   if (sourceChanged || destinationChanged) await assertCanReadSource(deps, { projectId, environmentSlug, path: secretPath });
   if (input.connectionId !== undefined || destinationChanged) {
@@ -323,7 +339,7 @@ async function queueRun(deps: SyncServiceDeps, record: repo.SyncRecord, kind: "s
   const { sync } = record;
   if (kind === "sync") {
     if (!sync.isEnabled) throw badRequest(`Qovery Sync "${sync.name}" is disabled. Enable it (isEnabled: true) before syncing.`);
-    if (!sync.folderId) throw badRequest("Invalid source configuration: folder no longer exists. Please configure a valid source and try again.");
+    if (!sync.folderId) throw badRequest(FOLDER_MISSING);
   }
   const request = await requestRun(deps.db, deps.queue, sync, kind, trigger, deps.actor);
   if (trigger === "manual") await syncAudit(deps, TRIGGERS[kind].audit, sync, { runId: request.run.id, queued: request.queued }).run();
@@ -366,7 +382,8 @@ export async function planSync(deps: SyncServiceDeps, syncId: string) {
   const destination = JSON.parse(record.sync.destinationConfigJson) as QoveryDestinationConfig;
   assertDestinationAllowed(await loadQoveryConnection(deps.db, record.sync.connectionId), destination);
   const qovery = await qoveryAs(deps, record.sync.connectionId);
-  const prepared = await listFromQovery("Qovery destination", async () => prepareSyncPlan(deps.db, await deps.keyRing(), qovery, record, "sync"));
+  const keyRing = await deps.keyRing();
+  const prepared = await listFromQovery("Qovery destination", () => prepareSyncPlan(deps.db, keyRing, qovery, record, "sync"));
   return describePlan(prepared.plan);
 }
 
@@ -399,10 +416,16 @@ export async function writtenKeys(deps: SyncServiceDeps, syncId: string): Promis
 }
 
 /** Is another sync of the project already writing to this exact destination? (used by the UI) */
-export async function findDuplicateDestination(deps: SyncServiceDeps, projectId: string, config: QoveryDestinationConfig, excludeSyncId?: string) {
+export async function findDuplicateDestination(
+  deps: SyncServiceDeps,
+  projectId: string,
+  config: QoveryDestinationConfig,
+  excludeSyncId?: string,
+) {
   assertMayOnSomeSync(deps.actor, projectId, "read");
   const syncs = await repo.syncsOfProject(deps.db, projectId);
-  const duplicate = syncs.find((s) => s.id !== excludeSyncId && sameDestination(JSON.parse(s.destinationConfigJson) as QoveryDestinationConfig, config));
+  const writesThere = (s: repo.SyncRow) => sameDestination(JSON.parse(s.destinationConfigJson) as QoveryDestinationConfig, config);
+  const duplicate = syncs.find((s) => s.id !== excludeSyncId && writesThere(s));
   return duplicate ? { hasDuplicate: true, duplicateProjectId: duplicate.projectId } : { hasDuplicate: false };
 }
 

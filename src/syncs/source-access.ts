@@ -42,8 +42,10 @@ export interface SourceAccessDeps {
  */
 export async function assertCanReadSource(deps: SourceAccessDeps, source: ReadLocation): Promise<void> {
   const own = { environment: source.environmentSlug, path: source.path };
-  const refused = readableBy(deps.actor, source.projectId, own)
-    ? firstUnreadable(deps.actor, source.projectId, (await readResolvedSecrets(deps.db, await deps.keyRing(), source)).dependencies.map(parseLocationKey))
-    : own;
+  let refused: FolderLocation | undefined = own;
+  if (readableBy(deps.actor, source.projectId, own)) {
+    const { dependencies } = await readResolvedSecrets(deps.db, await deps.keyRing(), source);
+    refused = firstUnreadable(deps.actor, source.projectId, dependencies.map(parseLocationKey));
+  }
   if (refused) throw syncSourceDenied(refused.environment, refused.path);
 }

@@ -47,7 +47,8 @@ export async function scheduleAutoSync(env: Env, events: readonly ChangeEvent[])
   for (const event of events) byProject.set(event.projectId, [...(byProject.get(event.projectId) ?? []), locationKey(event.environmentSlug, event.path)]);
   const deps = triggerDeps(env);
   for (const [projectId, locations] of byProject) {
-    await triggerSyncsForChanges(deps, projectId, locations, { trigger: "auto", requestedBy: AUTO_SYNC, delaySeconds: debounceSeconds(env) });
+    const options = { trigger: "auto", requestedBy: AUTO_SYNC, delaySeconds: debounceSeconds(env) } as const;
+    await triggerSyncsForChanges(deps, projectId, locations, options);
   }
 }
 

@@ -15,7 +15,6 @@ import { getProject, type PublicProject } from "../../store/projects";
 import type { ConsoleContext } from "../context";
 import { connectionDeps, dbOf } from "../deps";
 import { fieldErrors, readForm } from "../forms";
-import { serviceCheck } from "../sync-form";
 import { connectionsUrl, connectionUrl } from "../urls";
 import { CheckboxField, EmptyState, Notice, PostForm, SubmitButton, TextArea, TextField, Time, type FieldErrors } from "../ui/components";
 import { renderPage } from "../ui/layout";
@@ -39,8 +38,11 @@ async function loadProject(c: ConsoleContext): Promise<PublicProject> {
   return getProject(dbOf(c), c.req.param("projectId")!);
 }
 
-const describeAllowlist = (list: readonly AllowedDestination[] | null) =>
-  list === null ? "Anywhere its token reaches" : list.length === 0 ? "Nowhere (syncs cannot use it)" : `${list.length} allowed destination${list.length === 1 ? "" : "s"}`;
+function describeAllowlist(list: readonly AllowedDestination[] | null): string {
+  if (list === null) return "Anywhere its token reaches";
+  if (list.length === 0) return "Nowhere (syncs cannot use it)";
+  return `${list.length} allowed destination${list.length === 1 ? "" : "s"}`;
+}
 
 async function renderConnections(c: ConsoleContext, project: PublicProject, form: FormState = { values: {}, errors: {} }, status: 200 | 409 | 422 = 200, problem?: string) {
   const auth = c.get("auth");
@@ -209,7 +211,9 @@ export async function deleteConnection(c: ConsoleContext) {
 async function connectionInProject(c: ConsoleContext, project: PublicProject): Promise<string> {
   const connectionId = c.req.param("connectionId")!;
   const connection = await connections.loadQoveryConnection(dbOf(c), connectionId);
-  if (connection.projectId !== null && connection.projectId !== project.id) throw notFound(`Could not find App Connection with ID "${connectionId}"`);
+  if (connection.projectId !== null && connection.projectId !== project.id) {
+    throw notFound(`Could not find App Connection with ID "${connectionId}"`);
+  }
   return connection.id;
 }
 
@@ -243,8 +247,8 @@ async function renderConnection(c: ConsoleContext, project: PublicProject, form?
       <section aria-labelledby="allowlist-heading">
         <h2 id="allowlist-heading">Allowed destinations</h2>
         <p class="muted">
-          Syncs may only write through this connection to the Qovery places listed here, whatever its token can reach. Each sync is checked when it is set
-          up and again before every run, so narrowing the list stops syncs that write elsewhere.
+          Syncs may only write through this connection to the Qovery places listed here, whatever its token can reach. Each sync is
+          checked when it is set up and again before every run, so narrowing the list stops syncs that write elsewhere.
         </p>
         {allowed === null ? (
           <p>No restriction: anywhere the token reaches.</p>
@@ -258,8 +262,17 @@ async function renderConnection(c: ConsoleContext, project: PublicProject, form?
           <p>None: no sync can use this connection.</p>
         )}
         {canChangeConnection(actor, connection, "edit") ? (
-          <PostForm action={`${connectionUrl(project.id, connection.id)}/allowed-destinations`} csrf={c.get("csrf")} label="Edit the allowed destinations">
-            <CheckboxField label="Restrict the destinations" name="restrict" checked={values.restrict === "true"} hint="Unchecked: syncs may write anywhere the token reaches." />
+          <PostForm
+            action={`${connectionUrl(project.id, connection.id)}/allowed-destinations`}
+            csrf={c.get("csrf")}
+            label="Edit the allowed destinations"
+          >
+            <CheckboxField
+              label="Restrict the destinations"
+              name="restrict"
+              checked={values.restrict === "true"}
+              hint="Unchecked: syncs may write anywhere the token reaches."
+            />
             <TextArea
               label="Allowed destinations, one per line"
               name="destinations"
@@ -293,23 +306,23 @@ export async function saveAllowedDestinations(c: ConsoleContext) {
   const parsed = parseAllowlistForm(values.restrict === "true", values.destinations ?? "");
   if (!parsed.ok) return renderConnection(c, project, { values, errors: { destinations: parsed.error } }, 422);
   const connectionId = await connectionInProject(c, project);
-  const errors = await serviceCheck("form", () => connections.updateQoveryConnection(connectionDeps(c), connectionId, { allowedDestinations: parsed.value }));
-  if (errors.form) return renderConnection(c, project, { values, errors: { destinations: errors.form } }, 422);
+  // A refusal of the caller (403) is the console's error page, like any other.
+  await connections.updateQoveryConnection(connectionDeps(c), connectionId, { allowedDestinations: parsed.value });
   return c.redirect(connectionUrl(project.id, connectionId, "allowlist-saved"), 303);
 }
 
 /** The option lists behind the destination dropdowns, for the console script: the service checks the caller may read them. */
 export async function organizationOptions(c: ConsoleContext) {
-  const projectId = c.req.param("projectId")!;
-  return c.json({ options: await connections.listConnectionOrganizations(connectionDeps(c), c.req.param("connectionId")!, projectId) });
+  const { projectId, connectionId } = c.req.param();
+  return c.json({ options: await connections.listConnectionOrganizations(connectionDeps(c), connectionId!, projectId) });
 }
 
 export async function projectOptions(c: ConsoleContext) {
-  const projectId = c.req.param("projectId")!;
-  return c.json({ options: await connections.listConnectionProjects(connectionDeps(c), c.req.param("connectionId")!, c.req.param("organizationId")!, projectId) });
+  const { projectId, connectionId, organizationId } = c.req.param();
+  return c.json({ options: await connections.listConnectionProjects(connectionDeps(c), connectionId!, organizationId!, projectId) });
 }
 
 export async function environmentOptions(c: ConsoleContext) {
-  const projectId = c.req.param("projectId")!;
-  return c.json({ options: await connections.listConnectionEnvironments(connectionDeps(c), c.req.param("connectionId")!, c.req.param("qoveryProjectId")!, projectId) });
+  const { projectId, connectionId, qoveryProjectId } = c.req.param();
+  return c.json({ options: await connections.listConnectionEnvironments(connectionDeps(c), connectionId!, qoveryProjectId!, projectId) });
 }

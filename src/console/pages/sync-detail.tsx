@@ -92,7 +92,9 @@ function RunHistory({ runs }: { runs: ReturnType<typeof publicRun>[] }) {
                 <td>
                   {run.kind === "remove" ? "Remove secrets" : "Sync"} <span class="muted">({run.trigger})</span>
                 </td>
-                <td class="hide-narrow">{run.requestedBy ? describeRequester(run.requestedBy) : <span class="muted">not recorded</span>}</td>
+                <td class="hide-narrow">
+                  {run.requestedBy ? describeRequester(run.requestedBy) : <span class="muted">not recorded</span>}
+                </td>
                 <td>
                   <StatusBadge badge={syncBadge({ syncStatus: run.status as PublicSync["syncStatus"], removeStatus: null })} />
                   {run.message ? <div class="muted">{describeSyncMessage(run.message)}</div> : null}

@@ -65,14 +65,14 @@ async function renderEdit(c: ConsoleContext, project: PublicProject, record: Syn
   );
 }
 
-const DESTINATION_FIELDS = ["connectionId", "organizationId", "qoveryProjectId", "qoveryEnvironmentId", "variableType"] as const satisfies SyncField[];
+const DESTINATION_FIELDS: readonly SyncField[] = ["connectionId", "organizationId", "qoveryProjectId", "qoveryEnvironmentId", "variableType"];
 
 /** The update request's fields whose value the form changed. */
 function changedRequest(form: SyncForm, saved: SyncForm, projectId: string): Record<string, unknown> {
   const before = createRequest(saved, projectId);
   const after = createRequest(form, projectId);
-  const keys = Object.keys(after) as (keyof typeof after)[];
-  return Object.fromEntries(keys.filter((key) => key !== "projectId" && JSON.stringify(after[key]) !== JSON.stringify(before[key])).map((key) => [key, after[key]]));
+  const changed = (key: keyof typeof after) => key !== "projectId" && JSON.stringify(after[key]) !== JSON.stringify(before[key]);
+  return Object.fromEntries((Object.keys(after) as (keyof typeof after)[]).filter(changed).map((key) => [key, after[key]]));
 }
 
 export async function editSyncPage(c: ConsoleContext) {
@@ -100,10 +100,15 @@ export async function saveSync(c: ConsoleContext) {
   const destination = destinationChanged ? await checkDestinationStep(c, project.id, options.form) : { form: options.form, errors: {} };
   const { form, choices } = destination;
   const errors = { ...source.errors, ...details.errors, ...options.errors, ...destination.errors };
-  if (Object.keys(errors).length || destination.problem) return renderEdit(c, project, record, { form, errors, choices, problem: destination.problem }, 422);
+  if (Object.keys(errors).length || destination.problem) {
+    return renderEdit(c, project, record, { form, errors, choices, problem: destination.problem }, 422);
+  }
 
   const parsed = updateSyncBody.safeParse(changedRequest(form, saved, project.id));
-  if (!parsed.success) return renderEdit(c, project, record, { form, errors: fieldErrors(parsed.error.issues, (path) => fieldOfRequestPath(path) ?? "form"), choices }, 422);
+  if (!parsed.success) {
+    const fieldsOfIssues = fieldErrors(parsed.error.issues, (path) => fieldOfRequestPath(path) ?? "form");
+    return renderEdit(c, project, record, { form, errors: fieldsOfIssues, choices }, 422);
+  }
   const refused = await serviceCheck("form", () => syncs.updateSync(syncDeps(c), record.sync.id, parsed.data));
   if (refused.form) return renderEdit(c, project, record, { form, choices, problem: `The sync was not saved: ${refused.form}` }, 422);
   if (Object.keys(refused).length) return renderEdit(c, project, record, { form, choices, errors: refused }, 422);

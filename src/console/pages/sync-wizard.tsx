@@ -105,14 +105,15 @@ interface Check {
 export async function checkSourceStep(c: ConsoleContext, projectId: string, form: SyncForm, action: "create" | "edit"): Promise<Check> {
   const path = parseField("secretPath", createSyncBody.shape.secretPath, form.secretPath);
   if (path.value === undefined) return { form, errors: path.errors };
-  const checked = { ...form, secretPath: path.value };
-  return { form: checked, errors: await serviceCheck("secretPath", () => syncs.checkSyncSource(syncDeps(c), projectId, form.environment, path.value, action)) };
+  const errors = await serviceCheck("secretPath", () => syncs.checkSyncSource(syncDeps(c), projectId, form.environment, path.value, action));
+  return { form: { ...form, secretPath: path.value }, errors };
 }
 
 export async function checkDetailsStep(c: ConsoleContext, projectId: string, form: SyncForm, exceptSyncId?: string): Promise<Check> {
   const name = parseField("name", syncName, form.name);
   const description = parseField("description", descriptionSchema, form.description);
-  const taken = name.value === undefined ? {} : await serviceCheck("name", () => syncs.checkSyncName(syncDeps(c), projectId, name.value, exceptSyncId));
+  const free = (value: string) => serviceCheck("name", () => syncs.checkSyncName(syncDeps(c), projectId, value, exceptSyncId));
+  const taken = name.value === undefined ? {} : await free(name.value);
   return { form: { ...form, name: name.value ?? form.name }, errors: { ...name.errors, ...taken, ...description.errors } };
 }
 
@@ -125,7 +126,8 @@ export async function checkDestinationStep(c: ConsoleContext, projectId: string,
   const { form: withChoices, choices } = await loadDestinationChoices(c, projectId, form);
   const listed = checkDestination(withChoices, choices);
   if (Object.keys(listed.errors).length) return { ...listed, choices };
-  const usable = await serviceCheck("form", () => syncs.checkSyncConnection(syncDeps(c), projectId, form.connectionId, destinationOf(listed.form)));
+  const destination = destinationOf(listed.form);
+  const usable = await serviceCheck("form", () => syncs.checkSyncConnection(syncDeps(c), projectId, form.connectionId, destination));
   return { ...listed, choices, problem: usable.form, errors: {} };
 }
 
@@ -150,7 +152,9 @@ async function checkStep(c: ConsoleContext, project: PublicProject, step: StepId
 const failed = (check: Check) => Object.keys(check.errors).length > 0 || check.problem !== undefined;
 
 /** Every step in order; stops at the first step with problems, so the user lands where the first fix is needed. */
-async function checkAll(c: ConsoleContext, project: PublicProject, form: SyncForm): Promise<{ step: StepId; check: Check } | { form: SyncForm }> {
+type CheckedForm = { step: StepId; check: Check } | { form: SyncForm };
+
+async function checkAll(c: ConsoleContext, project: PublicProject, form: SyncForm): Promise<CheckedForm> {
   let current = form;
   for (const step of STEPS.slice(0, indexOf("review"))) {
     const check = await checkStep(c, project, step.id, current);

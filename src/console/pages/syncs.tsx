@@ -32,12 +32,15 @@ export async function syncsPage(c: ConsoleContext) {
             Add Sync
           </a>
         ) : (
-          <span class="muted">You cannot add syncs in this project: that needs the secret-syncs create permission (the syncs:write scope).</span>
+          <span class="muted">
+            You cannot add syncs in this project: that needs the secret-syncs create permission (the syncs:write scope).
+          </span>
         )}
       </div>
       {canCreate && !hasConnection ? (
         <p class="callout">
-          A sync writes to Qovery through a Qovery connection you may use here. <a href={connectionsUrl(project.id)}>Add a Qovery connection</a> first.
+          A sync writes to Qovery through a Qovery connection you may use here.{" "}
+          <a href={connectionsUrl(project.id)}>Add a Qovery connection</a> first.
         </p>
       ) : null}
       {list.length ? (
