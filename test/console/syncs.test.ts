@@ -313,6 +313,14 @@ describe("access in the console: the services decide, the pages show their answe
     expect(refused.status).toBe(403);
     expect(textOf(refused.html)).toContain("You are not allowed to edit-app-connections on app-connections");
     expect((await env.DB.prepare("select allowed_destinations_json as v from app_connections where id = ?").bind(f.connectionId).first<{ v: null }>())!.v).toBeNull();
+
+    const stranger = new Browser();
+    await stranger.signIn((await createToken(["connections:write"], (await syncFixture()).project.id)).token);
+    for (const path of [`${base(f)}/app-connections`, url]) {
+      const refused = await stranger.get(path);
+      expect(refused.status).toBe(403);
+      expect(refused.html).not.toContain(f.project.name);
+    }
   });
 
   it("the wizard shows the service's refusal of a source the token may not read", async () => {

@@ -53,7 +53,8 @@ async function renderConnections(c: ConsoleContext, project: PublicProject, form
   try {
     list = await connections.listQoveryConnections(connectionDeps(c), project.id);
   } catch (error) {
-    if (!(error instanceof ApiError) || error.statusCode !== 403) throw error;
+    // A caller with no access to the project at all gets the error page; one without connection rules, a notice.
+    if (!(error instanceof ApiError) || error.statusCode !== 403 || actor.projectRules(project.id) === null) throw error;
     refusal = error.message;
   }
   const canCreate = canCreateConnection(actor, project.id);
