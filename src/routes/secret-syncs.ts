@@ -18,7 +18,7 @@ const projectQuery = z.object({ projectId: z.string({ error: "Project ID require
 const QOVERY_OPTION = { name: "Qovery", destination: "qovery", connection: "qovery", canImportSecrets: false, canRemoveSecretsOnDeletion: true };
 
 /** The service's dependencies, acting as the request's caller. */
-export function syncServiceDeps(c: Context<AppEnv>): service.SyncServiceDeps {
+function syncServiceDeps(c: Context<AppEnv>): service.SyncServiceDeps {
   return {
     db: createDb(c.env.DB),
     keyRing: () => loadKeyRing(c.env.ENCRYPTION_KEY),

@@ -387,15 +387,10 @@ export async function planSync(deps: SyncServiceDeps, syncId: string) {
   return describePlan(prepared.plan);
 }
 
-export async function listSyncRuns(deps: SyncServiceDeps, syncId: string, limit: number) {
+/** The latest runs, newest first; `withResults` adds each run's per-key outcomes (the console's history shows them). */
+export async function listSyncRuns(deps: SyncServiceDeps, syncId: string, limit: number, withResults = false) {
   await loadSync(deps, syncId, "read");
-  return (await repo.listRuns(deps.db, syncId, limit)).map((run) => publicRun(run, false));
-}
-
-/** Runs with their per-key outcomes, for the console's history. */
-export async function listSyncRunsWithResults(deps: SyncServiceDeps, syncId: string, limit: number) {
-  await loadSync(deps, syncId, "read");
-  return (await repo.listRuns(deps.db, syncId, limit)).map((run) => publicRun(run, true));
+  return (await repo.listRuns(deps.db, syncId, limit)).map((run) => publicRun(run, withResults));
 }
 
 export async function getSyncRun(deps: SyncServiceDeps, syncId: string, runId: string) {

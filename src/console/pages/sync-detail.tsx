@@ -148,7 +148,7 @@ async function renderSync(c: ConsoleContext, project: PublicProject, record: Syn
   const auth = c.get("auth");
   const actor = c.get("actor");
   const sync = syncs.publicSync(record);
-  const runs = await syncs.listSyncRunsWithResults(syncDeps(c), sync.id, RUN_HISTORY_LENGTH);
+  const runs = await syncs.listSyncRuns(syncDeps(c), sync.id, RUN_HISTORY_LENGTH, true);
   const drift = driftReportOf(record.sync);
   const active = isInFlight(sync);
   const created = c.req.query("notice") === "sync-created";
