@@ -8,8 +8,15 @@ import { createStoreContext, type StoreContext } from "../store/context";
 import type { SyncServiceDeps } from "../syncs/service";
 import type { ConsoleContext } from "./context";
 
+/** Acting as the signed-in caller: the services check their rules and audit in their name. */
 export function connectionDeps(c: ConsoleContext): ConnectionServiceDeps {
-  return { db: createDb(c.env.DB), keyRing: () => loadKeyRing(c.env.ENCRYPTION_KEY), qovery: interactiveQoveryClients(c.env.QOVERY_API_URL) };
+  return {
+    db: createDb(c.env.DB),
+    keyRing: () => loadKeyRing(c.env.ENCRYPTION_KEY),
+    qovery: interactiveQoveryClients(c.env.QOVERY_API_URL),
+    actor: c.get("actor"),
+    requestId: c.get("reqId"),
+  };
 }
 
 export function syncDeps(c: ConsoleContext): SyncServiceDeps {

@@ -4,9 +4,8 @@
  */
 import * as connections from "../connections/service";
 import { ApiError } from "../lib/errors";
-import { allows } from "./access";
 import type { ConsoleContext } from "./context";
-import { connectionDeps, dbOf } from "./deps";
+import { connectionDeps } from "./deps";
 import type { SyncForm } from "./sync-form";
 import type { FieldErrors } from "./ui/components";
 
@@ -35,28 +34,26 @@ async function optionList(list: () => Promise<connections.QoveryOption[]>): Prom
 const listed = (list: OptionList | undefined, id: string) => list?.options.find((o) => o.id === id);
 
 /**
- * The lists for what is selected so far. A lone connection or organization is selected for the user, so the common
- * case needs no clicks; each level is only listed once the one above it is a valid choice.
+ * The lists for what is selected so far: the connections the caller may use in the project, then what the chosen
+ * one's token reaches. A lone connection or organization is selected for the user, so the common case needs no
+ * clicks; each level is only listed once the one above it is a valid choice.
  */
 export async function loadDestinationChoices(c: ConsoleContext, projectId: string, form: SyncForm): Promise<{ form: SyncForm; choices: DestinationChoices }> {
   const next = { ...form };
-  const choices: DestinationChoices = {
-    connections: allows(c.get("auth"), "connections:read", projectId)
-      ? { options: await connections.listQoveryConnections(dbOf(c), projectId) }
-      : { options: [], error: "This token cannot list connections: that needs the connections:read scope." },
-  };
+  const deps = connectionDeps(c);
+  const choices: DestinationChoices = { connections: await optionList(() => connections.listAvailableConnections(deps, projectId)) };
   if (!next.connectionId && choices.connections.options.length === 1) next.connectionId = choices.connections.options[0]!.id;
   if (!listed(choices.connections, next.connectionId)) return { form: next, choices };
 
-  const deps = connectionDeps(c);
-  choices.organizations = await optionList(() => connections.listConnectionOrganizations(deps, next.connectionId));
+  choices.organizations = await optionList(() => connections.listConnectionOrganizations(deps, next.connectionId, projectId));
   if (!next.organizationId && choices.organizations.options.length === 1) next.organizationId = choices.organizations.options[0]!.id;
   if (!listed(choices.organizations, next.organizationId)) return { form: next, choices };
 
-  choices.projects = await optionList(() => connections.listConnectionProjects(deps, next.connectionId, next.organizationId));
+  choices.projects = await optionList(() => connections.listConnectionProjects(deps, next.connectionId, next.organizationId, projectId));
   if (!listed(choices.projects, next.qoveryProjectId)) return { form: next, choices };
 
-  choices.environments = await optionList(() => connections.listConnectionEnvironments(deps, next.connectionId, next.qoveryProjectId));
+  const { connectionId, qoveryProjectId } = next;
+  choices.environments = await optionList(() => connections.listConnectionEnvironments(deps, connectionId, qoveryProjectId, projectId));
   return { form: next, choices };
 }
 

@@ -12,6 +12,7 @@ const NOTICES = {
   "folder-created": ["ok", "Folder created."],
   "connection-created": ["ok", "Qovery connection added: its token was accepted by Qovery."],
   "connection-deleted": ["ok", "Connection deleted."],
+  "allowlist-saved": ["ok", "Allowed destinations saved. Every sync of this connection is checked against them before its next run."],
   "sync-created": ["ok", "Qovery Sync created."],
   "sync-updated": ["ok", "Sync saved."],
   "sync-deleted": ["ok", "Sync deleted."],

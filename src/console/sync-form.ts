@@ -3,8 +3,12 @@
  * inputs), translated to and from the API's request shape. Validation stays with the API's schemas and services;
  * this module only says which form field a failure belongs to.
  */
+import type { z } from "zod";
+import { ApiError } from "../lib/errors";
 import type { PublicSync } from "../syncs/public-sync";
 import type { CreateSyncInput } from "../syncs/schemas";
+import type { QoveryDestinationConfig } from "../syncs/types";
+import type { FieldErrors } from "./ui/components";
 
 export interface SyncForm {
   environment: string;
@@ -108,12 +112,17 @@ export function createRequest(form: SyncForm, projectId: string): Record<keyof C
       autoSyncEnabled: form.autoSyncEnabled,
       keySchema: keySchemaOf(form),
     },
-    destinationConfig: {
-      organizationId: form.organizationId,
-      projectId: form.qoveryProjectId,
-      environmentId: form.qoveryEnvironmentId || undefined,
-      variableType: form.variableType,
-    },
+    destinationConfig: destinationOf(form),
+  };
+}
+
+/** Where the form says to write, as a sync's destination configuration. */
+export function destinationOf(form: SyncForm): QoveryDestinationConfig {
+  return {
+    organizationId: form.organizationId,
+    projectId: form.qoveryProjectId,
+    environmentId: form.qoveryEnvironmentId || undefined,
+    variableType: form.variableType,
   };
 }
 
@@ -160,4 +169,32 @@ const REQUEST_FIELDS: Record<string, SyncField> = {
 export function fieldOfRequestPath(path: readonly PropertyKey[]): SyncField | undefined {
   const key = path.map(String).join(".");
   return REQUEST_FIELDS[key] ?? REQUEST_FIELDS[String(path[0])];
+}
+
+/** A field's value through one of the API's schemas: the parsed value, or the schema's first message for that field. */
+type ParsedField<T> = { value: T; errors: FieldErrors } | { value?: undefined; errors: FieldErrors };
+
+export function parseField<T>(field: SyncField, schema: z.ZodType<T>, value: unknown): ParsedField<T> {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? { value: parsed.data, errors: {} } : { errors: { [field]: parsed.error.issues[0]!.message } };
+}
+
+/**
+ * Runs one of the service's checks. A refusal (any 4xx) becomes the service's message next to `field`, or next to the
+ * field each of its validation issues names; anything else is thrown on.
+ */
+export async function serviceCheck(field: SyncField | "form", check: () => unknown): Promise<FieldErrors> {
+  try {
+    await check();
+    return {};
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.statusCode >= 500) throw error;
+    const issues = Array.isArray(error.details) ? (error.details as { path?: PropertyKey[]; message?: string }[]) : [];
+    const errors: FieldErrors = {};
+    for (const issue of issues) {
+      const at = issue.path && fieldOfRequestPath(issue.path);
+      if (at && issue.message) errors[at] ??= issue.message;
+    }
+    return Object.keys(errors).length ? errors : { [field]: error.message };
+  }
 }

@@ -53,7 +53,8 @@ export const secretActionUrl = (projectId: string, environment: string, action: 
   `${projectUrl(projectId)}/secrets/${enc(environment)}/${action}`;
 
 export const connectionsUrl = (projectId: string, notice?: NoticeCode) => withQuery(`${projectUrl(projectId)}/integrations/app-connections`, { notice });
-export const connectionUrl = (projectId: string, connectionId: string) => `${projectUrl(projectId)}/integrations/app-connections/${enc(connectionId)}`;
+export const connectionUrl = (projectId: string, connectionId: string, notice?: NoticeCode) =>
+  withQuery(`${projectUrl(projectId)}/integrations/app-connections/${enc(connectionId)}`, { notice });
 
 /** The option lists behind the destination dropdowns, as templates the script fills in. */
 export const destinationOptionUrls = (projectId: string) => {

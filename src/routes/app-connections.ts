@@ -1,8 +1,6 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { requireAccess, type AuthContext } from "../auth/context";
-import type { Scope } from "../auth/scopes";
-import { recordAudit } from "../audit/audit-log";
+import { allowedDestinationsSchema } from "../connections/allowed-destinations";
 import { interactiveQoveryClients } from "../connections/qovery-access";
 import * as connections from "../connections/service";
 import { createDb } from "../db/client";
@@ -32,6 +30,7 @@ const createBody = z.object({
   method: z.literal(connections.ACCESS_TOKEN_METHOD, { error: `method must be "${connections.ACCESS_TOKEN_METHOD}"` }),
   credentials,
   projectId: id("projectId").optional(),
+  allowedDestinations: allowedDestinationsSchema.optional(),
   ...notSupported,
 });
 
@@ -40,6 +39,7 @@ const updateBody = z.object({
   description,
   method: z.literal(connections.ACCESS_TOKEN_METHOD, { error: `method must be "${connections.ACCESS_TOKEN_METHOD}"` }).optional(),
   credentials: credentials.optional(),
+  allowedDestinations: allowedDestinationsSchema.optional(),
   ...notSupported,
 });
 
@@ -47,107 +47,111 @@ const connectionParams = z.object({ connectionId: id("connectionId") });
 const byNameParams = z.object({ connectionName: z.string().trim().min(1, "Connection name required") });
 const projectFilter = z.object({ projectId: id("projectId").optional() });
 
-/**
- * A project's connections follow the project's access rules. Organization-wide connections (no project) can be read
- * and used by any credential with the scope, but only credentials not bound to a project may change them.
- */
-function requireConnectionAccess(auth: AuthContext, scope: Scope, connectionProjectId: string | null): void {
-  if (connectionProjectId !== null) return requireAccess(auth, scope, connectionProjectId);
-  requireAccess(auth, scope, scope === "connections:read" ? auth.projectId : undefined);
-}
-
+/** The service's dependencies, acting as the request's caller. */
 function serviceDeps(c: Context<AppEnv>): connections.ConnectionServiceDeps {
   return {
     db: createDb(c.env.DB),
     keyRing: () => loadKeyRing(c.env.ENCRYPTION_KEY),
     qovery: interactiveQoveryClients(c.env.QOVERY_API_URL),
+    actor: c.get("actor"),
+    requestId: c.get("reqId"),
   };
 }
 
-async function readableConnection(c: Context<AppEnv>, connectionId: string) {
-  const connection = await connections.getQoveryConnection(createDb(c.env.DB), connectionId);
-  requireConnectionAccess(c.get("auth"), "connections:read", connection.projectId);
-  return connection;
-}
-
-const auditTarget = (connection: connections.PublicConnection) => ({
+/** Infisical's shape for the connections a caller may use. */
+const availableConnection = (connection: connections.PublicConnection) => ({
+  app: connection.app,
+  name: connection.name,
+  id: connection.id,
   projectId: connection.projectId,
-  targetType: "app-connection",
-  targetId: connection.id,
+  orgId: connection.orgId,
 });
 
 export function registerAppConnectionRoutes(app: Hono<AppEnv>) {
   defineRoute(
     app,
     { method: "get", path: "/api/v1/app-connections/options", tag: TAG, summary: "List the apps connections can be made to" },
-    (c) => {
-      const auth = c.get("auth");
-      requireAccess(auth, "connections:read", auth.projectId);
-      return c.json({ appConnectionOptions: connections.APP_CONNECTION_OPTIONS });
-    },
+    (c) => c.json({ appConnectionOptions: connections.APP_CONNECTION_OPTIONS }),
   );
 
   defineRoute(
     app,
-    { method: "get", path: BASE, tag: TAG, summary: "List Qovery connections (of a project, with the organization-wide ones)", query: projectFilter },
+    {
+      method: "get",
+      path: BASE,
+      tag: TAG,
+      summary: "List Qovery connections (of a project, with the organization-wide ones) the caller may read",
+      query: projectFilter,
+    },
+    async (c, { query }) => c.json({ appConnections: await connections.listQoveryConnections(serviceDeps(c), query.projectId) }),
+  );
+
+  // Before `:connectionId`, which would otherwise take "available" for an id.
+  defineRoute(
+    app,
+    {
+      method: "get",
+      path: `${BASE}/available`,
+      tag: TAG,
+      summary: "List the Qovery connections the caller may use in a sync of the project",
+      query: z.object({ projectId: id("projectId") }),
+    },
     async (c, { query }) => {
-      const auth = c.get("auth");
-      const projectId = query.projectId ?? auth.projectId ?? undefined;
-      requireAccess(auth, "connections:read", projectId);
-      return c.json({ appConnections: await connections.listQoveryConnections(createDb(c.env.DB), projectId) });
+      const available = await connections.listAvailableConnections(serviceDeps(c), query.projectId);
+      return c.json({ appConnections: available.map(availableConnection) });
     },
   );
 
   defineRoute(
     app,
     { method: "get", path: `${BASE}/connection-name/:connectionName`, tag: TAG, summary: "Get a Qovery connection by name", params: byNameParams, query: projectFilter },
-    async (c, { params, query }) => {
-      const auth = c.get("auth");
-      const projectId = query.projectId ?? auth.projectId;
-      const appConnection = await connections.findQoveryConnectionByName(createDb(c.env.DB), params.connectionName, projectId);
-      requireConnectionAccess(auth, "connections:read", appConnection.projectId);
-      return c.json({ appConnection });
-    },
+    async (c, { params, query }) =>
+      c.json({ appConnection: await connections.findQoveryConnectionByName(serviceDeps(c), params.connectionName, query.projectId) }),
   );
 
   defineRoute(
     app,
     { method: "get", path: `${BASE}/:connectionId`, tag: TAG, summary: "Get a Qovery connection", params: connectionParams },
-    async (c, { params }) => c.json({ appConnection: await readableConnection(c, params.connectionId) }),
+    async (c, { params }) => c.json({ appConnection: await connections.getQoveryConnection(serviceDeps(c), params.connectionId) }),
   );
 
   defineRoute(
     app,
-    { method: "post", path: BASE, tag: TAG, summary: "Create a Qovery connection (the token is checked with Qovery first)", body: createBody },
+    {
+      method: "post",
+      path: BASE,
+      tag: TAG,
+      summary: "Create a Qovery connection (the token is checked with Qovery first), optionally with allowed destinations",
+      body: createBody,
+    },
     async (c, { body }) => {
-      requireAccess(c.get("auth"), "connections:write", body.projectId);
       const appConnection = await connections.createQoveryConnection(serviceDeps(c), {
         name: body.name,
         description: body.description ?? null,
         projectId: body.projectId ?? null,
         accessToken: body.credentials.accessToken,
+        allowedDestinations: body.allowedDestinations ?? null,
       });
-      await recordAudit(c, { action: "app-connection.create", ...auditTarget(appConnection), metadata: { app: appConnection.app, name: appConnection.name } });
       return c.json({ appConnection });
     },
   );
 
   defineRoute(
     app,
-    { method: "patch", path: `${BASE}/:connectionId`, tag: TAG, summary: "Update a Qovery connection (new credentials are checked with Qovery first)", params: connectionParams, body: updateBody },
+    {
+      method: "patch",
+      path: `${BASE}/:connectionId`,
+      tag: TAG,
+      summary: "Update a Qovery connection (new credentials are checked with Qovery first; allowedDestinations: null lifts the restriction)",
+      params: connectionParams,
+      body: updateBody,
+    },
     async (c, { params, body }) => {
-      const db = createDb(c.env.DB);
-      const current = await connections.getQoveryConnection(db, params.connectionId);
-      requireConnectionAccess(c.get("auth"), "connections:write", current.projectId);
       const appConnection = await connections.updateQoveryConnection(serviceDeps(c), params.connectionId, {
         name: body.name,
         description: body.description,
         accessToken: body.credentials?.accessToken,
-      });
-      await recordAudit(c, {
-        action: "app-connection.update",
-        ...auditTarget(appConnection),
-        metadata: { name: appConnection.name, previousName: current.name, credentialsChanged: body.credentials !== undefined },
+        allowedDestinations: body.allowedDestinations,
       });
       return c.json({ appConnection });
     },
@@ -156,23 +160,19 @@ export function registerAppConnectionRoutes(app: Hono<AppEnv>) {
   defineRoute(
     app,
     { method: "delete", path: `${BASE}/:connectionId`, tag: TAG, summary: "Delete a Qovery connection (refused while a secret sync uses it)", params: connectionParams },
-    async (c, { params }) => {
-      const db = createDb(c.env.DB);
-      const current = await connections.getQoveryConnection(db, params.connectionId);
-      requireConnectionAccess(c.get("auth"), "connections:write", current.projectId);
-      const appConnection = await connections.deleteQoveryConnection(db, params.connectionId);
-      await recordAudit(c, { action: "app-connection.delete", ...auditTarget(appConnection), metadata: { name: appConnection.name } });
-      return c.json({ appConnection });
-    },
+    async (c, { params }) => c.json({ appConnection: await connections.deleteQoveryConnection(serviceDeps(c), params.connectionId) }),
   );
 
   defineRoute(
     app,
-    { method: "get", path: `${BASE}/:connectionId/organizations`, tag: TAG, summary: "List the Qovery organizations the connection's token reaches", params: connectionParams },
-    async (c, { params }) => {
-      await readableConnection(c, params.connectionId);
-      return c.json(await connections.listConnectionOrganizations(serviceDeps(c), params.connectionId));
+    {
+      method: "get",
+      path: `${BASE}/:connectionId/organizations`,
+      tag: TAG,
+      summary: "List the Qovery organizations the connection's token reaches",
+      params: connectionParams,
     },
+    async (c, { params }) => c.json(await connections.listConnectionOrganizations(serviceDeps(c), params.connectionId)),
   );
 
   defineRoute(
@@ -184,10 +184,7 @@ export function registerAppConnectionRoutes(app: Hono<AppEnv>) {
       summary: "List the projects of a Qovery organization",
       params: connectionParams.extend({ organizationId: id("organizationId") }),
     },
-    async (c, { params }) => {
-      await readableConnection(c, params.connectionId);
-      return c.json(await connections.listConnectionProjects(serviceDeps(c), params.connectionId, params.organizationId));
-    },
+    async (c, { params }) => c.json(await connections.listConnectionProjects(serviceDeps(c), params.connectionId, params.organizationId)),
   );
 
   defineRoute(
@@ -199,9 +196,6 @@ export function registerAppConnectionRoutes(app: Hono<AppEnv>) {
       summary: "List the environments of a Qovery project",
       params: connectionParams.extend({ projectId: id("projectId") }),
     },
-    async (c, { params }) => {
-      await readableConnection(c, params.connectionId);
-      return c.json(await connections.listConnectionEnvironments(serviceDeps(c), params.connectionId, params.projectId));
-    },
+    async (c, { params }) => c.json(await connections.listConnectionEnvironments(serviceDeps(c), params.connectionId, params.projectId)),
   );
 }

@@ -58,6 +58,8 @@ export function registerConsoleRoutes(app: Hono<AppEnv>) {
   ui.get(`${PROJECT}/integrations`, (c) => c.redirect(`${c.req.path}/secret-syncs`, 303));
   ui.get(`${PROJECT}/integrations/app-connections`, connections.connectionsPage);
   ui.post(`${PROJECT}/integrations/app-connections`, connections.createConnection);
+  ui.get(CONNECTION, connections.connectionPage);
+  ui.post(`${CONNECTION}/allowed-destinations`, connections.saveAllowedDestinations);
   ui.post(`${CONNECTION}/delete`, connections.deleteConnection);
   ui.get(`${CONNECTION}/organizations`, connections.organizationOptions);
   ui.get(`${CONNECTION}/organizations/:organizationId/projects`, connections.projectOptions);

@@ -28,6 +28,8 @@ export function publicRun(run: RunRow, withResults: boolean) {
     message: run.message,
     counts: JSON.parse(run.countsJson) as Record<string, number>,
     qoveryCalls: run.qoveryCalls,
+    // Runs recorded before requesters were kept name nobody.
+    requestedBy: run.requestedByType ? { type: run.requestedByType, id: run.requestedById, name: run.requestedByName } : null,
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,

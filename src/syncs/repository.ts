@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, ne, sql } from "drizzle-orm";
 import { runBatch, type Db } from "../db/client";
 import { appConnections, environments, folders, secretSyncs, syncLedger, syncRuns } from "../db/schema";
+import type { AuditActor } from "../audit/audit-log";
 import { nowIso } from "../lib/time";
 import type { DestinationTarget, KeyResult, LedgerEntry, RunKind, RunTrigger } from "./types";
 
@@ -55,16 +56,17 @@ export async function syncNameTaken(db: Db, projectId: string, name: string, exc
   return !!row;
 }
 
-export async function insertSync(db: Db, row: SyncRow): Promise<void> {
-  await db.insert(secretSyncs).values(row);
+/** The statements below run when awaited, or inside a caller's `db.batch` (with the audit entry, say). */
+export function insertSync(db: Db, row: SyncRow) {
+  return db.insert(secretSyncs).values(row);
 }
 
-export async function updateSync(db: Db, syncId: string, patch: Partial<SyncRow>): Promise<void> {
-  await db.update(secretSyncs).set(patch).where(eq(secretSyncs.id, syncId));
+export function updateSync(db: Db, syncId: string, patch: Partial<SyncRow>) {
+  return db.update(secretSyncs).set(patch).where(eq(secretSyncs.id, syncId));
 }
 
-export async function deleteSync(db: Db, syncId: string): Promise<void> {
-  await db.delete(secretSyncs).where(eq(secretSyncs.id, syncId));
+export function deleteSync(db: Db, syncId: string) {
+  return db.delete(secretSyncs).where(eq(secretSyncs.id, syncId));
 }
 
 export async function syncsOfProject(db: Db, projectId: string): Promise<SyncRow[]> {
@@ -81,7 +83,16 @@ export async function findOpenRun(db: Db, syncId: string, kind: RunKind): Promis
     .get();
 }
 
-export function newRun(syncId: string, kind: RunKind, trigger: RunTrigger): RunRow {
+/** Who asked for a run, as the run history shows it: a person, a credential, a webhook endpoint or the system. */
+export type RunRequester = AuditActor;
+
+export const requestedByColumns = (requester: RunRequester) => ({
+  requestedByType: requester.kind,
+  requestedById: requester.id,
+  requestedByName: requester.name,
+});
+
+export function newRun(syncId: string, kind: RunKind, trigger: RunTrigger, requestedBy: RunRequester): RunRow {
   return {
     id: crypto.randomUUID(),
     syncId,
@@ -94,9 +105,7 @@ export function newRun(syncId: string, kind: RunKind, trigger: RunTrigger): RunR
     countsJson: "{}",
     resultsJson: "[]",
     qoveryCalls: 0,
-    requestedByType: null,
-    requestedById: null,
-    requestedByName: null,
+    ...requestedByColumns(requestedBy),
     createdAt: nowIso(),
     startedAt: null,
     finishedAt: null,

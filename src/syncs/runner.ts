@@ -5,7 +5,8 @@
  */
 import { sql } from "drizzle-orm";
 import { createQoveryClient, type QoveryClient } from "../qovery/client";
-import { qoveryAs } from "../connections/service";
+import { destinationRefusal } from "../connections/allowed-destinations";
+import { loadQoveryConnection, qoveryAs } from "../connections/service";
 import type { Db } from "../db/client";
 import { ApiError } from "../lib/errors";
 import type { KeyRing } from "../lib/crypto";
@@ -16,7 +17,7 @@ import type { JobOutcome, JobQueue, SyncRunJob } from "../queue/messages";
 import { publishSyncEvent } from "../triggers/notifications";
 import { applyPlan, type ApplyResult } from "./apply";
 import type { EngineSettings } from "./engine-settings";
-import { prepareSyncPlan } from "./prepare";
+import { prepareSyncPlan, syncConfig } from "./prepare";
 import * as repo from "./repository";
 import { formatSyncMessage, summarizeFailures } from "./sync-message";
 import type { KeyResult, Plan, RunKind } from "./types";
@@ -95,22 +96,6 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
   ]);
 
   let calls = 0;
-  const qovery = await qoveryAs(
-    {
-      db,
-      keyRing: deps.keyRing,
-      qovery: (token): QoveryClient =>
-        createQoveryClient({
-          baseUrl: deps.qoveryBaseUrl,
-          token,
-          fetch: deps.fetch,
-          timeoutMs: settings.qoveryTimeoutMs,
-          onCall: () => void calls++,
-          retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5_000 },
-        }),
-    },
-    record.sync.connectionId,
-  );
   const previous = repo.runProgress(run);
   const finish = async (status: "succeeded" | "failed", message: string | null, results: KeyResult[], plan: Plan | null) => {
     const finishedAt = nowIso();
@@ -166,6 +151,25 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
     return { kind: "requeue", delaySeconds, job: { ...job, fence: lease.fence } } satisfies JobOutcome;
   };
 
+  // The connection's allowlist may have changed since the sync was set up: refuse before any call to Qovery.
+  const refusal = destinationRefusal(await loadQoveryConnection(db, record.sync.connectionId), syncConfig(record).destination);
+  if (refusal) return finish("failed", formatSyncMessage({ error: refusal }), previous.results, null);
+  const qovery = await qoveryAs(
+    {
+      db,
+      keyRing: deps.keyRing,
+      qovery: (token): QoveryClient =>
+        createQoveryClient({
+          baseUrl: deps.qoveryBaseUrl,
+          token,
+          fetch: deps.fetch,
+          timeoutMs: settings.qoveryTimeoutMs,
+          onCall: () => void calls++,
+          retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5_000 },
+        }),
+    },
+    record.sync.connectionId,
+  );
   let prepared;
   try {
     prepared = await prepareSyncPlan(db, await deps.keyRing(), qovery, record, run.kind as RunKind);

@@ -3,7 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { secretSyncs, syncRuns } from "../db/schema";
 import type { JobQueue } from "../queue/messages";
-import { findOpenRun, newRun, statusColumns, type RunRow, type SyncRow } from "./repository";
+import { findOpenRun, newRun, requestedByColumns, statusColumns, type RunRequester, type RunRow, type SyncRow } from "./repository";
 import type { RunKind, RunTrigger } from "./types";
 
 export interface RunRequest {
@@ -12,10 +12,18 @@ export interface RunRequest {
   queued: boolean;
 }
 
-export async function requestRun(db: Db, queue: JobQueue, sync: SyncRow, kind: RunKind, trigger: RunTrigger, delaySeconds = 0): Promise<RunRequest> {
+export async function requestRun(
+  db: Db,
+  queue: JobQueue,
+  sync: SyncRow,
+  kind: RunKind,
+  trigger: RunTrigger,
+  requestedBy: RunRequester,
+  delaySeconds = 0,
+): Promise<RunRequest> {
   const waiting = await findOpenRun(db, sync.id, kind);
-  if (waiting) return joinWaitingRun(db, queue, waiting, trigger, delaySeconds);
-  const run = newRun(sync.id, kind, trigger);
+  if (waiting) return joinWaitingRun(db, queue, waiting, trigger, requestedBy, delaySeconds);
+  const run = newRun(sync.id, kind, trigger, requestedBy);
   const columns = statusColumns(kind);
   // The partial unique index on pending runs makes a concurrent duplicate insert a no-op instead of a second run.
   const [inserted] = await db.batch([
@@ -27,7 +35,7 @@ export async function requestRun(db: Db, queue: JobQueue, sync: SyncRow, kind: R
   ]);
   if (!inserted.meta.changes) {
     const joined = await findOpenRun(db, sync.id, kind);
-    if (joined) return joinWaitingRun(db, queue, joined, trigger, delaySeconds);
+    if (joined) return joinWaitingRun(db, queue, joined, trigger, requestedBy, delaySeconds);
   }
   await queue.send({ type: "sync-run", syncId: sync.id, runId: run.id }, delaySeconds ? { delaySeconds } : undefined);
   return { run, queued: true };
@@ -35,12 +43,21 @@ export async function requestRun(db: Db, queue: JobQueue, sync: SyncRow, kind: R
 
 /**
  * A trigger that wants the run now (manual, webhook, cron) must not wait out a debounce delay the waiting run may
- * have: it sends the job again without delay, and the run is recorded as that trigger's (what a person asked for).
- * The extra delivery is harmless: a finished run's job is a no-op, and one arriving mid-run waits for the lease.
+ * have: it sends the job again without delay, and the run is recorded as that trigger's and that requester's (what
+ * a person asked for). The extra delivery is harmless: a finished run's job is a no-op, and one arriving mid-run
+ * waits for the lease.
  */
-async function joinWaitingRun(db: Db, queue: JobQueue, run: RunRow, trigger: RunTrigger, delaySeconds: number): Promise<RunRequest> {
+async function joinWaitingRun(
+  db: Db,
+  queue: JobQueue,
+  run: RunRow,
+  trigger: RunTrigger,
+  requestedBy: RunRequester,
+  delaySeconds: number,
+): Promise<RunRequest> {
   if (delaySeconds) return { run, queued: false };
-  await db.update(syncRuns).set({ trigger }).where(and(eq(syncRuns.id, run.id), eq(syncRuns.status, "pending")));
+  const claimed = { trigger, ...requestedByColumns(requestedBy) };
+  await db.update(syncRuns).set(claimed).where(and(eq(syncRuns.id, run.id), eq(syncRuns.status, "pending")));
   await queue.send({ type: "sync-run", syncId: run.syncId, runId: run.id });
-  return { run: { ...run, trigger }, queued: false };
+  return { run: { ...run, ...claimed }, queued: false };
 }

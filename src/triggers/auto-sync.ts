@@ -8,6 +8,7 @@
  * matching a change costs one query, not a read of every source.
  */
 import { and, eq, inArray, type SQL } from "drizzle-orm";
+import { systemActor } from "../access/actor";
 import { itemsPerStatement, selectInChunks } from "../db/chunks";
 import { createDb, type Db } from "../db/client";
 import { environments, secretSyncs } from "../db/schema";
@@ -16,7 +17,7 @@ import { ApiError } from "../lib/errors";
 import type { JobQueue } from "../queue/messages";
 import type { ChangeEvent } from "../store/change-events";
 import { locationKey, readResolvedSecrets } from "../store/secret-reader";
-import type { SyncRow } from "../syncs/repository";
+import type { RunRequester, SyncRow } from "../syncs/repository";
 import { requestRun, type RunRequest } from "../syncs/runs";
 import type { RunTrigger } from "../syncs/types";
 
@@ -37,18 +38,23 @@ export function debounceSeconds(env: Env): number {
   return Number.isFinite(n) && n >= 0 ? n : 2;
 }
 
+/** Who the run history names for runs that store changes queue (the audit log names who made the change). */
+const AUTO_SYNC = systemActor("auto-sync");
+
 /** Called after every committed store write. */
 export async function scheduleAutoSync(env: Env, events: readonly ChangeEvent[]): Promise<void> {
   const byProject = new Map<string, string[]>();
   for (const event of events) byProject.set(event.projectId, [...(byProject.get(event.projectId) ?? []), locationKey(event.environmentSlug, event.path)]);
   const deps = triggerDeps(env);
   for (const [projectId, locations] of byProject) {
-    await triggerSyncsForChanges(deps, projectId, locations, { trigger: "auto", delaySeconds: debounceSeconds(env) });
+    const options = { trigger: "auto", requestedBy: AUTO_SYNC, delaySeconds: debounceSeconds(env) } as const;
+    await triggerSyncsForChanges(deps, projectId, locations, options);
   }
 }
 
 export interface ChangeTriggerOptions {
   trigger: Extract<RunTrigger, "auto" | "webhook">;
+  requestedBy: RunRequester;
   /** only these syncs (they still have to be enabled and affected); auto-sync need not be on for them */
   syncIds?: string[];
   /** when the run starts at the earliest: the debounce window for store changes */
@@ -73,7 +79,7 @@ export async function triggerSyncsForChanges(deps: TriggerDeps, projectId: strin
   const requests: RunRequest[] = [];
   for (const { sync, environmentSlug } of candidates) {
     if ((await sourceDependencies(deps, sync, environmentSlug)).some((location) => changed.has(location))) {
-      requests.push(await requestRun(deps.db, deps.queue, sync, "sync", options.trigger, options.delaySeconds));
+      requests.push(await requestRun(deps.db, deps.queue, sync, "sync", options.trigger, options.requestedBy, options.delaySeconds));
     }
   }
   return requests;

@@ -5,6 +5,7 @@
  * and retries join a waiting run.
  */
 import { and, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
+import { systemActor } from "../access/actor";
 import { qoveryAs } from "../connections/service";
 import { itemsPerStatement, selectInChunks } from "../db/chunks";
 import { createQoveryClient } from "../qovery/client";
@@ -27,6 +28,9 @@ import type { TriggerDeps } from "./auto-sync";
 const DRIFT_CHECK_MIN_INTERVAL_MS = 60_000;
 /** Runs left pending this long without being picked up get their job re-sent (a lost or failed send). */
 const PENDING_RESEND_AFTER_MS = 10 * 60_000;
+
+/** Who the run history names for the runs the cron queues. */
+const CRON = systemActor("cron");
 
 /** Waits before cron retries a failed auto-sync sync: 5, 15, 60 minutes, then hourly. */
 export function failedRetryDelayMs(consecutiveFailures: number): number {
@@ -78,7 +82,7 @@ export async function fanOutReconciliation(deps: TriggerDeps, now = Date.now()):
   for (const sync of failed) {
     const finished = finishedAt.get(sync.lastSyncJobId!);
     if (!finished || now - Date.parse(finished) < failedRetryDelayMs(sync.consecutiveFailures)) continue;
-    await requestRun(db, queue, sync, "sync", "retry");
+    await requestRun(db, queue, sync, "sync", "retry", CRON);
     retries++;
   }
   return { driftChecks: dueForDriftCheck.length, resentRuns: stuck.length, retries };
@@ -165,7 +169,7 @@ export async function checkDrift(deps: DriftDeps, syncId: string): Promise<Drift
       occurredAt: report.checkedAt,
     });
   }
-  if (items.length && record.sync.isAutoSyncEnabled) await requestRun(db, deps.queue, record.sync, "sync", "cron");
+  if (items.length && record.sync.isAutoSyncEnabled) await requestRun(db, deps.queue, record.sync, "sync", "cron", CRON);
   deps.log.info("drift_checked", { syncId, drifted: items.length });
   return report;
 }

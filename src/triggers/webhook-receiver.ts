@@ -127,10 +127,12 @@ export async function receiveSecretChange(deps: TriggerDeps & { log: Logger }, i
     return { status: 200, body: { runs: [], replayed: true } };
   }
 
+  const actor = webhookEndpointActor({ id: endpoint.id, name: endpoint.name, projectId: endpoint.projectId });
   let requests;
   try {
     requests = await triggerSyncsForChanges(deps, endpoint.projectId, [locationKey(notice.environment, notice.secretPath)], {
       trigger: "webhook",
+      requestedBy: actor,
       ...(notice.syncIds ? { syncIds: notice.syncIds } : {}),
     });
   } catch (err) {
@@ -140,7 +142,6 @@ export async function receiveSecretChange(deps: TriggerDeps & { log: Logger }, i
   }
   const runs = requests.map(({ run, queued }) => ({ syncId: run.syncId, runId: run.id, queued }));
 
-  const actor = webhookEndpointActor({ id: endpoint.id, name: endpoint.name, projectId: endpoint.projectId });
   await auditInsert(db, actor, input.requestId, {
     action: "webhook.secret-change.receive",
     projectId: endpoint.projectId,

@@ -39,6 +39,7 @@ describe("create", () => {
       method: "access-token",
       credentials: {},
       credentialsHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      allowedDestinations: null,
       isPlatformManagedCredentials: false,
       gatewayId: null,
       createdAt: expect.any(String),
@@ -150,7 +151,7 @@ describe("read", () => {
 });
 
 describe("project-bound credentials", () => {
-  it("reach their project's connections, read organization-wide ones, and change only their own", async () => {
+  it("reach their project's connections, and neither read nor change organization-wide ones (organization rules govern those)", async () => {
     const sim = await createSimTenant();
     const project = await createProject();
     const otherProject = await createProject();
@@ -163,14 +164,15 @@ describe("project-bound credentials", () => {
 
     const orgWideCreate = await api.post(BASE, { name: unique("qovery"), method: "access-token", credentials: { accessToken: sim.token } }, { token });
     expect(orgWideCreate.status).toBe(403);
-    expect((await api.get(`${BASE}/${orgWide.id}`, { token })).status).toBe(200);
+    expect((await api.get(`${BASE}/${orgWide.id}`, { token })).status).toBe(403);
     expect((await api.patch(`${BASE}/${orgWide.id}`, { description: "mine now" }, { token })).status).toBe(403);
     expect((await api.delete(`${BASE}/${orgWide.id}`, undefined, { token })).status).toBe(403);
     expect((await api.get(`${BASE}/${foreign.id}`, { token })).status).toBe(403);
     expect((await api.get(`${BASE}/${foreign.id}/organizations`, { token })).status).toBe(403);
 
     const listed = (await api.get(BASE, { token })).body.appConnections.map((c: { id: string }) => c.id);
-    expect(listed).toEqual(expect.arrayContaining([own.id, orgWide.id]));
+    expect(listed).toContain(own.id);
+    expect(listed).not.toContain(orgWide.id);
     expect(listed).not.toContain(foreign.id);
 
     const readOnly = await createToken(["connections:read"], project.id);

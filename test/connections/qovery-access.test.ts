@@ -1,6 +1,7 @@
 /** How connection code turns Qovery failures into envelope errors, and the delete guard. */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { systemActor } from "../../src/access/actor";
 import { connectionIsInUse, type ConnectionDependent } from "../../src/connections/dependents";
 import { qoveryFailureToApiError, validateQoveryToken } from "../../src/connections/qovery-access";
 import { createQoveryConnection, deleteQoveryConnection, getQoveryConnection } from "../../src/connections/service";
@@ -79,12 +80,14 @@ describe("delete guard", () => {
       db,
       keyRing: () => loadKeyRing(env.ENCRYPTION_KEY),
       qovery: (token: string) => createQoveryClient({ baseUrl: SIM_BASE_URL, token }),
+      actor: systemActor("test"),
+      requestId: null,
     };
-    const connection = await createQoveryConnection(deps, { name: unique("guarded"), description: null, projectId: null, accessToken: sim.token });
-    const error = await deleteQoveryConnection(db, connection.id, [counting(1)]).catch((e: unknown) => e);
+    const connection = await createQoveryConnection(deps, { name: unique("guarded"), description: null, projectId: null, accessToken: sim.token, allowedDestinations: null });
+    const error = await deleteQoveryConnection(deps, connection.id, [counting(1)]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).statusCode).toBe(409);
     expect((error as ApiError).message).toContain(`"${connection.name}" is still used by secret syncs`);
-    expect((await getQoveryConnection(db, connection.id)).id).toBe(connection.id);
+    expect((await getQoveryConnection(deps, connection.id)).id).toBe(connection.id);
   });
 });

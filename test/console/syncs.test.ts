@@ -37,7 +37,8 @@ describe("the Add Sync wizard", () => {
 
     page = await submit(browser, f, page, { environment: "dev", secretPath: "/missing" });
     expect(page.status).toBe(422);
-    expect(page.html).toContain("There is no folder /missing in Development");
+    // The service's own message, as the API gives it.
+    expect(textOf(page.html)).toContain(`Could not find folder with path "/missing" in environment "dev" for project with ID "${f.project.id}"`);
     expect(inputValue(page.html, "secretPath")).toBe("/missing");
 
     page = await submit(browser, f, page, { environment: "dev", secretPath: "app/" });
@@ -233,7 +234,7 @@ describe("a sync's page", () => {
 
     const invalid = await browser.post(url, { ...fields, secretPath: "/nowhere", name: "Bad Name" });
     expect(invalid.status).toBe(422);
-    expect(invalid.html).toContain("There is no folder /nowhere");
+    expect(textOf(invalid.html)).toContain(`Could not find folder with path "/nowhere" in environment "dev"`);
     expect(invalid.html).toContain("lowercase letters, numbers, and hyphens");
 
     const saved = await browser.post(url, { ...fields, description: "now described", disableSecretDeletion: "true", qoveryEnvironmentId: "" });
@@ -261,5 +262,89 @@ describe("a sync's page", () => {
     await vi.waitUntil(async () => (await browser.get(`${url}/status`, "application/json")).status === 404, { timeout: 15_000, interval: 100 });
     expect(await qoveryValues(f.tenant, f.tenant.environment.id)).toEqual({});
     expect((await browser.get(`${base(f)}/secret-syncs?notice=sync-deleted`)).html).toContain("Sync deleted.");
+  });
+});
+
+describe("access in the console: the services decide, the pages show their answers", () => {
+  it("a connection's page shows its allowed destinations and saves a new list, refusing bad lines", async () => {
+    const f = await syncFixture();
+    const browser = await admin();
+    const url = `${base(f)}/app-connections/${f.connectionId}`;
+    const list = await browser.get(`${base(f)}/app-connections`);
+    expect(textOf(list.html)).toContain("Anywhere its token reaches");
+    expect(list.html).toContain(`href="${url}"`);
+
+    const page = await browser.get(url);
+    expect(textOf(page.html)).toContain("No restriction: anywhere the token reaches.");
+    const bad = await browser.post(`${url}/allowed-destinations`, { restrict: "true", destinations: `${f.tenant.organizationId}\nnot an id` });
+    expect(bad.status).toBe(422);
+    expect(textOf(bad.html)).toContain("Line 2: organizationId may only contain letters, digits, '-' and '_'");
+    expect(bad.html).toContain("not an id</textarea>");
+
+    const lines = `${f.tenant.organizationId}/${f.tenant.project.id}\n${f.tenant.organizationId}/${f.tenant.project.id}/${f.tenant.environment.id}`;
+    const saved = await browser.post(`${url}/allowed-destinations`, { restrict: "true", destinations: lines });
+    expect(saved.location).toBe(`${url}?notice=allowlist-saved`);
+    const shown = textOf((await browser.follow(saved)).html);
+    expect(shown).toContain("Allowed destinations saved.");
+    expect(shown).toContain(`project "${f.tenant.project.id}" (project level) and all its environments`);
+    expect(shown).toContain(`environment "${f.tenant.environment.id}"`);
+    const stored = await env.DB.prepare("select allowed_destinations_json from app_connections where id = ?").bind(f.connectionId).first<{ allowed_destinations_json: string }>();
+    expect(JSON.parse(stored!.allowed_destinations_json)).toEqual([
+      { organizationId: f.tenant.organizationId, projectId: f.tenant.project.id },
+      { organizationId: f.tenant.organizationId, projectId: f.tenant.project.id, environmentId: f.tenant.environment.id },
+    ]);
+    expect(textOf((await browser.get(`${base(f)}/app-connections`)).html)).toContain("2 allowed destinations");
+
+    const lifted = await browser.post(`${url}/allowed-destinations`, { restrict: "false", destinations: lines });
+    expect(lifted.status).toBe(303);
+    expect((await env.DB.prepare("select allowed_destinations_json as v from app_connections where id = ?").bind(f.connectionId).first<{ v: null }>())!.v).toBeNull();
+  });
+
+  it("a token that may not change the connection sees the list without the form, and its post is refused", async () => {
+    const f = await syncFixture();
+    const { token } = await createToken(["connections:read"], f.project.id);
+    const browser = new Browser();
+    await browser.signIn(token);
+    const url = `${base(f)}/app-connections/${f.connectionId}`;
+    const page = await browser.get(url);
+    expect(page.status).toBe(200);
+    expect(page.html).not.toContain("/allowed-destinations");
+    const refused = await browser.post(`${url}/allowed-destinations`, { restrict: "true", destinations: "" });
+    expect(refused.status).toBe(403);
+    expect(textOf(refused.html)).toContain("You are not allowed to edit-app-connections on app-connections");
+    expect((await env.DB.prepare("select allowed_destinations_json as v from app_connections where id = ?").bind(f.connectionId).first<{ v: null }>())!.v).toBeNull();
+
+    const stranger = new Browser();
+    await stranger.signIn((await createToken(["connections:write"], (await syncFixture()).project.id)).token);
+    for (const path of [`${base(f)}/app-connections`, url]) {
+      const refused = await stranger.get(path);
+      expect(refused.status).toBe(403);
+      expect(refused.html).not.toContain(f.project.name);
+    }
+  });
+
+  it("the wizard shows the service's refusal of a source the token may not read", async () => {
+    const f = await syncFixture({ A: "1" });
+    const { token } = await createToken(["syncs:write"], f.project.id);
+    const browser = new Browser();
+    await browser.signIn(token);
+    const start = await browser.get(wizard(f));
+    expect(start.status).toBe(200);
+    const page = await submit(browser, f, start, { environment: "dev", secretPath: "/app" });
+    expect(page.status).toBe(422);
+    expect(textOf(page.html)).toContain('You do not have permission to read secrets at path "/app" in environment "dev".');
+    expect(inputValue(page.html, "secretPath")).toBe("/app");
+  });
+
+  it("the run history names who asked for each run", async () => {
+    const f = await syncFixture({ A: "1" });
+    const sync = await createSync(f, { autoSyncEnabled: false });
+    const { token } = await createToken(["syncs:trigger"], f.project.id, { name: "ci-trigger" });
+    const browser = new Browser();
+    await browser.signIn(token);
+    const url = `${base(f)}/secret-syncs/${sync.id}`;
+    expect((await browser.post(`${url}/sync`)).location).toBe(`${url}?notice=run-queued`);
+    await waitForRun(sync.id);
+    expect(textOf((await browser.get(url)).html)).toContain("ci-trigger (api-token)");
   });
 });

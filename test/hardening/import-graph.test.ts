@@ -60,8 +60,9 @@ describe("hostile import graphs", () => {
     const projectId = f.project.id;
     const sources = await importFullHubs(projectId, "/app");
     await putSecrets(projectId, { FROM_HUB: "h" }, { secretPath: sources[0]! });
-    // Manual runs only, so the folder changes below start no run of their own.
+    // Manual runs only, so the folder changes below start no run of their own. `auto` never runs before the rename.
     const sync = await createSync(f, { autoSyncEnabled: false });
+    const auto = await createSync(f, { keySchema: "AUTO_{{secretKey}}", autoSyncEnabled: false });
     await triggerSync(sync.id);
     expect((await waitForRun(sync.id)).syncStatus).toBe("succeeded");
     expect(await qoveryValues(f.tenant, f.tenant.environment.id)).toEqual({ OWN: "own", FROM_HUB: "h" });
@@ -89,15 +90,28 @@ describe("hostile import graphs", () => {
     expect((await listSecrets(projectId, { secretPath: sources[0]! })).secrets.map((s: any) => s.secretKey)).toEqual(["FROM_HUB"]);
     expect((await getSync(sync.id)).id).toBe(sync.id);
 
+    // No new sync can be set up on the folder: what it would read (and the caller's right to read it) cannot be known.
+    const refusedSync = await api.post("/api/v1/secret-syncs/qovery", {
+      name: "over-the-limit",
+      projectId,
+      connectionId: f.connectionId,
+      environment: "dev",
+      secretPath: "/app",
+      syncOptions: { initialSyncBehavior: "overwrite-destination" },
+      destinationConfig: { organizationId: f.tenant.organizationId, projectId: f.tenant.project.id, variableType: "secret" },
+    });
+    expect(refusedSync.status).toBe(400);
+    expect(refusedSync.body.message).toBe(reachRefusal("/app"));
+
     // An auto-sync sync on the folder never gets to record what its source reads, so matching tries to read it after
     // every write: writes elsewhere still succeed, and a write to the folder itself still triggers the sync.
-    const auto = await createSync(f, { keySchema: "AUTO_{{secretKey}}" });
+    expect((await api.patch(`/api/v1/secret-syncs/qovery/${auto.id}`, { isAutoSyncEnabled: true })).status).toBe(200);
     expect(JSON.parse((await waitForRun(auto.id)).lastSyncMessage)).toEqual({ error: reachRefusal("/app") });
     const create = (key: string, secretPath: string) => api.post(`/api/v3/secrets/raw/${key}`, { workspaceId: projectId, environment: "dev", secretPath, secretValue: "v" });
     expect((await create("ELSEWHERE", sources[1]!)).status).toBe(200);
     expect((await create("MORE", "/app")).status).toBe(200);
     const triggers = async () => ((await api.get(`/api/v1/secret-syncs/qovery/${auto.id}/runs`)).body.runs as { trigger: string }[]).map((r) => r.trigger);
     await vi.waitUntil(async () => (await triggers()).includes("auto"), { timeout: 10_000, interval: 100 });
-    expect(await triggers()).toEqual(["auto", "create"]);
+    expect(await triggers()).toEqual(["auto", "update"]);
   });
 });

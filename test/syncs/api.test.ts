@@ -103,12 +103,19 @@ describe("reading, updating, deleting", () => {
 });
 
 describe("Infisical's generic endpoints", () => {
-  it("lists the Qovery option and refuses imports", async () => {
+  it("lists the Qovery option and refuses imports, once the caller is shown to hold import-secrets", async () => {
     const options = await api.get("/api/v1/secret-syncs/options");
     expect(options.body.secretSyncOptions).toEqual([{ name: "Qovery", destination: "qovery", connection: "qovery", canImportSecrets: false, canRemoveSecretsOnDeletion: true }]);
-    const imported = await api.post(`${BASE}/anything/import-secrets`);
+    const f = await syncFixture({ A: "1" });
+    const sync = await createSync(f, { autoSyncEnabled: false });
+    const imported = await api.post(`${BASE}/${sync.id}/import-secrets`);
     expect(imported.status).toBe(400);
     expect(imported.body.message).toBe("Qovery does not support importing secrets.");
+    const reader = await createToken(["syncs:read"], f.project.id);
+    const refused = await api.post(`${BASE}/${sync.id}/import-secrets`, undefined, { token: reader.token });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toBe("You are not allowed to import-secrets on secret-syncs");
+    expect((await api.post(`${BASE}/${crypto.randomUUID()}/import-secrets`)).status).toBe(404);
   });
 
   it("checks for a duplicate destination", async () => {

@@ -8,6 +8,7 @@ import { createDb } from "../../src/db/client";
 import { secretSyncs } from "../../src/db/schema";
 import { loadKeyRing } from "../../src/lib/crypto";
 import { createLogger } from "../../src/lib/logger";
+import { systemActor } from "../../src/access/actor";
 import { engineSettings, type EngineSettings } from "../../src/syncs/engine-settings";
 import { acquireLease, findSyncRecord, getRun, newRun, syncRunsTable } from "../../src/syncs/repository";
 import type { JobOutcome, JobQueue, SyncRunJob } from "../../src/queue/messages";
@@ -32,7 +33,7 @@ function deps(settings: Partial<EngineSettings> = {}, onFetch?: () => void) {
 }
 
 async function pendingRun(syncId: string) {
-  const run = newRun(syncId, "sync", "manual");
+  const run = newRun(syncId, "sync", "manual", systemActor("test"));
   await db.insert(syncRunsTable).values(run);
   return run;
 }

@@ -5,6 +5,7 @@ import { createDb } from "../../src/db/client";
 import type { JobQueue } from "../../src/queue/messages";
 import { acquireLease, findSyncRecord } from "../../src/syncs/repository";
 import { requestRun } from "../../src/syncs/runs";
+import { systemActor } from "../../src/access/actor";
 import { api } from "../helpers/api";
 import { createFolder, createSync, putSecrets, qoveryValues, syncFixture, waitForRun } from "../helpers/sync-fixtures";
 
@@ -91,10 +92,14 @@ describe("auto-sync on change", () => {
     const f = await syncFixture({ A: "1" });
     const sync = await createSync(f, { autoSyncEnabled: false });
     const record = (await findSyncRecord(db, sync.id))!;
-    const waiting = await requestRun(db, env.SYNC_QUEUE as JobQueue, record.sync, "sync", "auto", 600);
+    const waiting = await requestRun(db, env.SYNC_QUEUE as JobQueue, record.sync, "sync", "auto", systemActor("auto-sync"), 600);
     expect(waiting.queued).toBe(true);
+    expect(waiting.run).toMatchObject({ requestedByType: "system", requestedById: "system", requestedByName: "auto-sync" });
     const manual = await api.post(`/api/v1/secret-syncs/qovery/${sync.id}/sync-secrets`);
     expect(manual.body.runId).toBe(waiting.run.id);
+    // The run is now the manual trigger's, and names who asked for it.
+    const joined = await api.get(`/api/v1/secret-syncs/qovery/${sync.id}/runs/${waiting.run.id}`);
+    expect(joined.body.run).toMatchObject({ trigger: "manual", requestedBy: { type: "admin", id: "admin", name: "admin" } });
     expect((await waitForRun(sync.id)).syncStatus).toBe("succeeded");
     expect(await qoveryValues(f.tenant, f.tenant.environment.id)).toEqual({ A: "1" });
   });

@@ -134,7 +134,7 @@ describe("receiver: accepted notices", () => {
     await untilValue(f, "B", "new");
     expect((await qoveryValues(f.tenant, f.tenant.environment.id)).A).toBe("2");
     const runs = await runsOf(sync.id);
-    expect(runs[0]).toMatchObject({ id: res.body.runs[0].runId, trigger: "webhook" });
+    expect(runs[0]).toMatchObject({ id: res.body.runs[0].runId, trigger: "webhook", requestedBy: { type: "webhook-endpoint", id: endpoint.id, name: endpoint.name } });
 
     const audit = await api.get("/api/v1/audit-logs", { query: { projectId: f.project.id, action: "webhook.secret-change.receive" } });
     expect(audit.body.auditLogs[0]).toMatchObject({ actorType: "webhook-endpoint", actorId: endpoint.id, targetId: endpoint.id });

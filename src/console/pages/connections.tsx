@@ -1,20 +1,25 @@
-/** Integrations → App Connections: the project's Qovery connections (and the organization-wide ones), add, delete. */
+/**
+ * Integrations → App Connections: the project's Qovery connections (and the organization-wide ones), add, delete, and
+ * one connection's page with its destination allowlist. The services check every action; this page only hides what
+ * the caller's rules could never allow.
+ */
 import { z } from "zod";
-import { requireAccess, type AuthContext } from "../../auth/context";
+import { describePlace, type AllowedDestination } from "../../connections/allowed-destinations";
+import { canChangeConnection, canCreateConnection } from "../../connections/permissions";
 import * as connections from "../../connections/service";
 import { description } from "../../http/schemas";
-import { ApiError } from "../../lib/errors";
+import { ApiError, notFound } from "../../lib/errors";
 import { MAX_NAME_LENGTH } from "../../lib/limits";
 import { slugSchema } from "../../lib/slug";
 import { getProject, type PublicProject } from "../../store/projects";
-import { allows } from "../access";
 import type { ConsoleContext } from "../context";
 import { connectionDeps, dbOf } from "../deps";
-import { audit, fieldErrors, readForm } from "../forms";
+import { fieldErrors, readForm } from "../forms";
 import { connectionsUrl, connectionUrl } from "../urls";
-import { EmptyState, Notice, PostForm, SubmitButton, TextArea, TextField, Time, type FieldErrors } from "../ui/components";
+import { CheckboxField, EmptyState, Notice, PostForm, SubmitButton, TextArea, TextField, Time, type FieldErrors } from "../ui/components";
 import { renderPage } from "../ui/layout";
 import { ProjectShell } from "../ui/project-shell";
+import { ALLOWLIST_HINT, allowedDestinationsText, parseAllowlistForm } from "../allowlist-form";
 
 // The API's rules for a new connection (routes/app-connections.ts), field by field.
 const connectionForm = z.object({
@@ -24,36 +29,36 @@ const connectionForm = z.object({
   scope: z.enum(["project", "organization"]).default("project"),
 });
 
-/** Who may change a connection: the project's rules for a project connection, unbound credentials for shared ones. */
-const requireConnectionWrite = (auth: AuthContext, connection: connections.PublicConnection) =>
-  requireAccess(auth, "connections:write", connection.projectId ?? undefined);
-
-/** A connection the caller may read, by the API's rule: shared connections are readable with the scope alone. */
-async function readableConnection(c: ConsoleContext, connectionId: string) {
-  const auth = c.get("auth");
-  const connection = await connections.getQoveryConnection(dbOf(c), connectionId);
-  requireAccess(auth, "connections:read", connection.projectId ?? auth.projectId);
-  return connection;
-}
-
 interface FormState {
   values: Record<string, string>;
   errors: FieldErrors;
 }
 
 async function loadProject(c: ConsoleContext): Promise<PublicProject> {
-  const projectId = c.req.param("projectId")!;
-  requireAccess(c.get("auth"), "projects:read", projectId);
-  return getProject(dbOf(c), projectId);
+  return getProject(dbOf(c), c.req.param("projectId")!);
+}
+
+function describeAllowlist(list: readonly AllowedDestination[] | null): string {
+  if (list === null) return "Anywhere its token reaches";
+  if (list.length === 0) return "Nowhere (syncs cannot use it)";
+  return `${list.length} allowed destination${list.length === 1 ? "" : "s"}`;
 }
 
 async function renderConnections(c: ConsoleContext, project: PublicProject, form: FormState = { values: {}, errors: {} }, status: 200 | 409 | 422 = 200, problem?: string) {
   const auth = c.get("auth");
+  const actor = c.get("actor");
   const csrf = c.get("csrf");
-  const canRead = allows(auth, "connections:read", project.id);
-  const canWrite = allows(auth, "connections:write", project.id);
-  const canShare = allows(auth, "connections:write");
-  const list = canRead ? await connections.listQoveryConnections(dbOf(c), project.id) : [];
+  let list: connections.PublicConnection[] = [];
+  let refusal: string | null = null;
+  try {
+    list = await connections.listQoveryConnections(connectionDeps(c), project.id);
+  } catch (error) {
+    // A caller with no access to the project at all gets the error page; one without connection rules, a notice.
+    if (!(error instanceof ApiError) || error.statusCode !== 403 || actor.projectRules(project.id) === null) throw error;
+    refusal = error.message;
+  }
+  const canCreate = canCreateConnection(actor, project.id);
+  const canShare = canCreateConnection(actor, null);
 
   return renderPage(
     c,
@@ -61,8 +66,8 @@ async function renderConnections(c: ConsoleContext, project: PublicProject, form
     <ProjectShell project={project} auth={auth} section="app-connections" title={`${project.name}: App Connections`} trail={[{ label: "Integrations" }, { label: "App Connections" }]} notice={c.req.query("notice")}>
       {problem ? <Notice tone="error">{problem}</Notice> : null}
       <p class="muted">A Qovery connection holds a Qovery API token. Syncs use it to write to Qovery; the token is checked with Qovery when you save it and is never shown again.</p>
-      {!canRead ? (
-        <EmptyState>This token cannot see connections: that needs the connections:read scope on this project.</EmptyState>
+      {refusal ? (
+        <EmptyState>You cannot see this project's connections ({refusal}).</EmptyState>
       ) : list.length ? (
         <div class="table-wrap">
           <table>
@@ -71,6 +76,7 @@ async function renderConnections(c: ConsoleContext, project: PublicProject, form
               <tr>
                 <th scope="col">Name</th>
                 <th scope="col">Available to</th>
+                <th scope="col" class="hide-narrow">Destinations</th>
                 <th scope="col" class="hide-narrow">Created</th>
                 <th scope="col">Actions</th>
               </tr>
@@ -82,15 +88,16 @@ async function renderConnections(c: ConsoleContext, project: PublicProject, form
                     <span class="logo" aria-hidden="true">
                       Q
                     </span>{" "}
-                    {connection.name}
+                    <a href={connectionUrl(project.id, connection.id)}>{connection.name}</a>
                     {connection.description ? <div class="muted">{connection.description}</div> : null}
                   </th>
                   <td>{connection.projectId ? "This project" : "All projects"}</td>
+                  <td class="hide-narrow">{describeAllowlist(connection.allowedDestinations)}</td>
                   <td class="hide-narrow">
                     <Time iso={connection.createdAt} />
                   </td>
                   <td>
-                    {allows(auth, "connections:write", connection.projectId ?? undefined) ? (
+                    {canChangeConnection(actor, connection, "delete") ? (
                       <details class="disclosure">
                         <summary aria-label={`Delete ${connection.name}`}>Delete</summary>
                         <PostForm action={`${connectionUrl(project.id, connection.id)}/delete`} csrf={csrf}>
@@ -112,9 +119,9 @@ async function renderConnections(c: ConsoleContext, project: PublicProject, form
           </table>
         </div>
       ) : (
-        <EmptyState>No Qovery connection yet. {canWrite ? "Add one below, then create a sync with it." : ""}</EmptyState>
+        <EmptyState>No Qovery connection yet. {canCreate ? "Add one below, then create a sync with it." : ""}</EmptyState>
       )}
-      {canWrite ? (
+      {canCreate ? (
         <section class="card" aria-labelledby="add-connection">
           <h2 id="add-connection">Add a Qovery connection</h2>
           <PostForm action={connectionsUrl(project.id)} csrf={csrf}>
@@ -172,48 +179,151 @@ export async function createConnection(c: ConsoleContext) {
   if (!parsed.success) return renderConnections(c, project, { values: kept, errors: fieldErrors(parsed.error.issues) }, 422);
   const input = parsed.data;
   const projectId = input.scope === "organization" ? null : project.id;
-  requireAccess(c.get("auth"), "connections:write", projectId ?? undefined);
-  let connection: connections.PublicConnection;
   try {
-    connection = await connections.createQoveryConnection(connectionDeps(c), { name: input.name, description: input.description || null, projectId, accessToken: input.accessToken });
+    await connections.createQoveryConnection(connectionDeps(c), {
+      name: input.name,
+      description: input.description || null,
+      projectId,
+      accessToken: input.accessToken,
+      allowedDestinations: null,
+    });
   } catch (error) {
-    if (error instanceof ApiError && error.statusCode < 500) {
+    if (error instanceof ApiError && error.statusCode < 500 && error.statusCode !== 403) {
       const field = /already exists/.test(error.message) ? "name" : "accessToken";
       return renderConnections(c, project, { values: kept, errors: { [field]: error.message } }, 422);
     }
     throw error;
   }
-  await audit(c, { action: "app-connection.create", projectId: connection.projectId, targetType: "app-connection", targetId: connection.id, metadata: { app: connection.app, name: connection.name } });
   return c.redirect(connectionsUrl(project.id, "connection-created"), 303);
 }
 
 export async function deleteConnection(c: ConsoleContext) {
   const project = await loadProject(c);
-  const db = dbOf(c);
-  const current = await connections.getQoveryConnection(db, c.req.param("connectionId")!);
-  requireConnectionWrite(c.get("auth"), current);
   try {
-    await connections.deleteQoveryConnection(db, current.id);
+    await connections.deleteQoveryConnection(connectionDeps(c), await connectionInProject(c, project));
   } catch (error) {
     if (error instanceof ApiError && error.statusCode === 409) return renderConnections(c, project, undefined, 409, error.message);
     throw error;
   }
-  await audit(c, { action: "app-connection.delete", projectId: current.projectId, targetType: "app-connection", targetId: current.id, metadata: { name: current.name } });
   return c.redirect(connectionsUrl(project.id, "connection-deleted"), 303);
 }
 
-/** The option lists behind the destination dropdowns, for the console script. */
+/** The connection in the URL, if it is one the project sees (its own, or organization-wide); its id. */
+async function connectionInProject(c: ConsoleContext, project: PublicProject): Promise<string> {
+  const connectionId = c.req.param("connectionId")!;
+  const connection = await connections.loadQoveryConnection(dbOf(c), connectionId);
+  if (connection.projectId !== null && connection.projectId !== project.id) {
+    throw notFound(`Could not find App Connection with ID "${connectionId}"`);
+  }
+  return connection.id;
+}
+
+// ===== One connection: its destination allowlist
+
+async function renderConnection(c: ConsoleContext, project: PublicProject, form?: FormState, status: 200 | 422 = 200) {
+  const actor = c.get("actor");
+  const connection = await connections.getQoveryConnection(connectionDeps(c), await connectionInProject(c, project), project.id);
+  const allowed = connection.allowedDestinations;
+  const values = form?.values ?? { restrict: allowed === null ? "false" : "true", destinations: allowedDestinationsText(allowed) };
+  return renderPage(
+    c,
+    `${connection.name} · App Connection`,
+    <ProjectShell
+      project={project}
+      auth={c.get("auth")}
+      section="app-connections"
+      title={connection.name}
+      trail={[{ label: "Integrations" }, { label: "App Connections", href: connectionsUrl(project.id) }, { label: connection.name }]}
+      notice={c.req.query("notice")}
+    >
+      {connection.description ? <p>{connection.description}</p> : null}
+      <dl class="config">
+        <dt>Available to</dt>
+        <dd>{connection.projectId ? "This project" : "All projects"}</dd>
+        <dt>Created</dt>
+        <dd>
+          <Time iso={connection.createdAt} />
+        </dd>
+      </dl>
+      <section aria-labelledby="allowlist-heading">
+        <h2 id="allowlist-heading">Allowed destinations</h2>
+        <p class="muted">
+          Syncs may only write through this connection to the Qovery places listed here, whatever its token can reach. Each sync is
+          checked when it is set up and again before every run, so narrowing the list stops syncs that write elsewhere.
+        </p>
+        {allowed === null ? (
+          <p>No restriction: anywhere the token reaches.</p>
+        ) : allowed.length ? (
+          <ul aria-label="Allowed destinations">
+            {allowed.map((entry) => (
+              <li>{describeEntry(entry)}</li>
+            ))}
+          </ul>
+        ) : (
+          <p>None: no sync can use this connection.</p>
+        )}
+        {canChangeConnection(actor, connection, "edit") ? (
+          <PostForm
+            action={`${connectionUrl(project.id, connection.id)}/allowed-destinations`}
+            csrf={c.get("csrf")}
+            label="Edit the allowed destinations"
+          >
+            <CheckboxField
+              label="Restrict the destinations"
+              name="restrict"
+              checked={values.restrict === "true"}
+              hint="Unchecked: syncs may write anywhere the token reaches."
+            />
+            <TextArea
+              label="Allowed destinations, one per line"
+              name="destinations"
+              value={values.destinations}
+              error={form?.errors.destinations}
+              rows={6}
+              hint={ALLOWLIST_HINT}
+            />
+            <SubmitButton busy="Saving…">Save allowed destinations</SubmitButton>
+          </PostForm>
+        ) : null}
+      </section>
+    </ProjectShell>,
+    status,
+  );
+}
+
+function describeEntry(entry: AllowedDestination): string {
+  if (entry.projectId === undefined) return `Qovery organization "${entry.organizationId}": every project and environment`;
+  const place = describePlace({ organizationId: entry.organizationId, projectId: entry.projectId, environmentId: entry.environmentId });
+  return entry.environmentId ? place : `${place} and all its environments`;
+}
+
+export async function connectionPage(c: ConsoleContext) {
+  return renderConnection(c, await loadProject(c));
+}
+
+export async function saveAllowedDestinations(c: ConsoleContext) {
+  const project = await loadProject(c);
+  const values = await readForm(c);
+  const parsed = parseAllowlistForm(values.restrict === "true", values.destinations ?? "");
+  if (!parsed.ok) return renderConnection(c, project, { values, errors: { destinations: parsed.error } }, 422);
+  const connectionId = await connectionInProject(c, project);
+  // A refusal of the caller (403) is the console's error page, like any other.
+  await connections.updateQoveryConnection(connectionDeps(c), connectionId, { allowedDestinations: parsed.value });
+  return c.redirect(connectionUrl(project.id, connectionId, "allowlist-saved"), 303);
+}
+
+/** The option lists behind the destination dropdowns, for the console script: the service checks the caller may read them. */
 export async function organizationOptions(c: ConsoleContext) {
-  const connection = await readableConnection(c, c.req.param("connectionId")!);
-  return c.json({ options: await connections.listConnectionOrganizations(connectionDeps(c), connection.id) });
+  const { projectId, connectionId } = c.req.param();
+  return c.json({ options: await connections.listConnectionOrganizations(connectionDeps(c), connectionId!, projectId) });
 }
 
 export async function projectOptions(c: ConsoleContext) {
-  const connection = await readableConnection(c, c.req.param("connectionId")!);
-  return c.json({ options: await connections.listConnectionProjects(connectionDeps(c), connection.id, c.req.param("organizationId")!) });
+  const { projectId, connectionId, organizationId } = c.req.param();
+  return c.json({ options: await connections.listConnectionProjects(connectionDeps(c), connectionId!, organizationId!, projectId) });
 }
 
 export async function environmentOptions(c: ConsoleContext) {
-  const connection = await readableConnection(c, c.req.param("connectionId")!);
-  return c.json({ options: await connections.listConnectionEnvironments(connectionDeps(c), connection.id, c.req.param("qoveryProjectId")!) });
+  const { projectId, connectionId, qoveryProjectId } = c.req.param();
+  return c.json({ options: await connections.listConnectionEnvironments(connectionDeps(c), connectionId!, qoveryProjectId!, projectId) });
 }

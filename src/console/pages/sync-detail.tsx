@@ -2,21 +2,15 @@
  * One sync: its state (followed live while a run is in flight), configuration, drift, run history with per-key
  * outcomes, the plan preview, and the run triggers.
  */
-import type { AuthContext } from "../../auth/context";
-import { listFromQovery } from "../../connections/qovery-access";
-import { qoveryAs } from "../../connections/service";
+import type { Actor } from "../../access/actor";
 import { ApiError, notFound } from "../../lib/errors";
 import { getProject, type PublicProject } from "../../store/projects";
-import { prepareSyncPlan } from "../../syncs/prepare";
-import { describePlan, publicRun } from "../../syncs/reports";
+import type { describePlan, publicRun } from "../../syncs/reports";
 import { driftReportOf, type PublicSync } from "../../syncs/public-sync";
-import { listRuns, type SyncRecord } from "../../syncs/repository";
+import type { SyncRecord } from "../../syncs/repository";
 import * as syncs from "../../syncs/service";
-import type { Scope } from "../../auth/scopes";
-import { allows } from "../access";
 import type { ConsoleContext } from "../context";
 import { dbOf, syncDeps } from "../deps";
-import { audit } from "../forms";
 import { syncFormOf } from "../sync-form";
 import { describeDestination, describeDriftKind, describeSyncMessage, isInFlight, progressOf, syncBadge } from "../sync-status";
 import { syncPageUrl, syncsUrl, syncUrl } from "../urls";
@@ -28,14 +22,13 @@ import { SyncSummary } from "../ui/sync-fields";
 
 const RUN_HISTORY_LENGTH = 10;
 
-/** The sync named in the URL, if the caller may use `scope` on it and it belongs to the project in the URL. */
-export async function syncInProject(c: ConsoleContext, scope: Scope): Promise<{ project: PublicProject; record: SyncRecord }> {
-  const db = dbOf(c);
+/** The sync named in the URL, if the caller may do `action` on it and it belongs to the project in the URL. */
+export async function syncInProject(c: ConsoleContext, action: syncs.SyncAction): Promise<{ project: PublicProject; record: SyncRecord }> {
   const projectId = c.req.param("projectId")!;
   const syncId = c.req.param("syncId")!;
-  const record = await syncs.syncFor(db, c.get("auth"), syncId, scope);
+  const record = await syncs.loadSync(syncDeps(c), syncId, action);
   if (record.sync.projectId !== projectId) throw notFound(`Could not find Qovery Sync with ID "${syncId}"`);
-  return { project: await getProject(db, projectId), record };
+  return { project: await getProject(dbOf(c), projectId), record };
 }
 
 export const syncTrail = (project: PublicProject, sync: { id: string; name: string }, page?: string) => [
@@ -45,9 +38,9 @@ export const syncTrail = (project: PublicProject, sync: { id: string; name: stri
   ...(page ? [{ label: page }] : []),
 ];
 
-function RunTriggers({ project, sync, auth, csrf }: { project: PublicProject; sync: PublicSync; auth: AuthContext; csrf: string }) {
-  const canTrigger = allows(auth, "syncs:trigger", project.id);
-  const canWrite = allows(auth, "syncs:write", project.id);
+function RunTriggers({ project, record, actor, csrf }: { project: PublicProject; record: SyncRecord; actor: Actor; csrf: string }) {
+  const sync = syncs.publicSync(record);
+  const canTrigger = syncs.canOnSync(actor, record, "sync-secrets");
   return (
     <div class="actions">
       <a class="button secondary" href={syncPageUrl(project.id, sync.id, "plan")}>
@@ -58,15 +51,15 @@ function RunTriggers({ project, sync, auth, csrf }: { project: PublicProject; sy
           <SubmitButton busy="Queuing…">Sync now</SubmitButton>
         </PostForm>
       ) : null}
-      {canWrite ? (
-        <>
-          <a class="button secondary" href={syncPageUrl(project.id, sync.id, "edit")}>
-            Edit
-          </a>
-          <a class="button danger" href={syncPageUrl(project.id, sync.id, "delete")}>
-            Delete
-          </a>
-        </>
+      {syncs.canOnSync(actor, record, "edit") ? (
+        <a class="button secondary" href={syncPageUrl(project.id, sync.id, "edit")}>
+          Edit
+        </a>
+      ) : null}
+      {syncs.canOnSync(actor, record, "delete") ? (
+        <a class="button danger" href={syncPageUrl(project.id, sync.id, "delete")}>
+          Delete
+        </a>
       ) : null}
     </div>
   );
@@ -82,6 +75,7 @@ function RunHistory({ runs }: { runs: ReturnType<typeof publicRun>[] }) {
           <tr>
             <th scope="col">Started</th>
             <th scope="col">Run</th>
+            <th scope="col" class="hide-narrow">Requested by</th>
             <th scope="col">Status</th>
             <th scope="col">Keys</th>
           </tr>
@@ -97,6 +91,9 @@ function RunHistory({ runs }: { runs: ReturnType<typeof publicRun>[] }) {
                 </td>
                 <td>
                   {run.kind === "remove" ? "Remove secrets" : "Sync"} <span class="muted">({run.trigger})</span>
+                </td>
+                <td class="hide-narrow">
+                  {run.requestedBy ? describeRequester(run.requestedBy) : <span class="muted">not recorded</span>}
                 </td>
                 <td>
                   <StatusBadge badge={syncBadge({ syncStatus: run.status as PublicSync["syncStatus"], removeStatus: null })} />
@@ -144,10 +141,14 @@ function RunHistory({ runs }: { runs: ReturnType<typeof publicRun>[] }) {
   );
 }
 
+/** "Ada (person)", "ci-deploy (api-token)", "auto-sync (system)": a name and what kind of actor it is. */
+const describeRequester = (requester: { type: string; name: string | null }) => `${requester.name ?? "unknown"} (${requester.type})`;
+
 async function renderSync(c: ConsoleContext, project: PublicProject, record: SyncRecord, problem?: string) {
   const auth = c.get("auth");
+  const actor = c.get("actor");
   const sync = syncs.publicSync(record);
-  const runs = (await listRuns(dbOf(c), sync.id, RUN_HISTORY_LENGTH)).map((run) => publicRun(run, true));
+  const runs = await syncs.listSyncRuns(syncDeps(c), sync.id, RUN_HISTORY_LENGTH, true);
   const drift = driftReportOf(record.sync);
   const active = isInFlight(sync);
   const created = c.req.query("notice") === "sync-created";
@@ -199,7 +200,7 @@ async function renderSync(c: ConsoleContext, project: PublicProject, record: Syn
         <p role="status" aria-live="polite" data-sync-progress>
           {progressOf(sync)}
         </p>
-        <RunTriggers project={project} sync={sync} auth={auth} csrf={c.get("csrf")} />
+        <RunTriggers project={project} record={record} actor={actor} csrf={c.get("csrf")} />
       </section>
 
       {drift.driftStatus ? (
@@ -236,7 +237,7 @@ async function renderSync(c: ConsoleContext, project: PublicProject, record: Syn
         <RunHistory runs={runs} />
       </section>
 
-      {allows(auth, "syncs:write", project.id) ? (
+      {syncs.canOnSync(actor, record, "remove-secrets") ? (
         <section aria-labelledby="remove-heading">
           <h2 id="remove-heading">Remove secrets</h2>
           <details class="disclosure">
@@ -255,33 +256,30 @@ async function renderSync(c: ConsoleContext, project: PublicProject, record: Syn
 }
 
 export async function syncPage(c: ConsoleContext) {
-  const { project, record } = await syncInProject(c, "syncs:read");
+  const { project, record } = await syncInProject(c, "read");
   return renderSync(c, project, record);
 }
 
 /** What the polling script reads while a run is in flight. */
 export async function syncStatus(c: ConsoleContext) {
-  const { record } = await syncInProject(c, "syncs:read");
+  const { record } = await syncInProject(c, "read");
   const sync = syncs.publicSync(record);
   return c.json({ active: isInFlight(sync), badge: syncBadge(sync), progress: progressOf(sync), syncStatus: sync.syncStatus, removeStatus: sync.removeStatus });
 }
 
 export async function planPage(c: ConsoleContext) {
-  const { project, record } = await syncInProject(c, "syncs:read");
+  const { project, record } = await syncInProject(c, "read");
   const sync = syncs.publicSync(record);
-  const deps = syncDeps(c);
   let plan: ReturnType<typeof describePlan> | null = null;
   let problem: string | null = null;
   try {
-    const qovery = await qoveryAs(deps, record.sync.connectionId);
-    const prepared = await listFromQovery("Qovery destination", async () => prepareSyncPlan(deps.db, await deps.keyRing(), qovery, record, "sync"));
-    plan = describePlan(prepared.plan);
+    plan = await syncs.planSync(syncDeps(c), record.sync.id);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     problem = error.message;
   }
   const changes = plan?.actions.filter((a) => a.type !== "unchanged") ?? [];
-  const canTrigger = allows(c.get("auth"), "syncs:trigger", project.id) && sync.isEnabled;
+  const canTrigger = syncs.canOnSync(c.get("actor"), record, "sync-secrets") && sync.isEnabled;
 
   return renderPage(
     c,
@@ -345,24 +343,21 @@ export async function planPage(c: ConsoleContext) {
 }
 
 export async function syncNow(c: ConsoleContext) {
-  const { project, record } = await syncInProject(c, "syncs:trigger");
-  return queueRun(c, project, record, "sync");
+  return queueRun(c, "sync");
 }
 
 export async function removeSecrets(c: ConsoleContext) {
-  const { project, record } = await syncInProject(c, "syncs:write");
-  return queueRun(c, project, record, "remove");
+  return queueRun(c, "remove");
 }
 
-async function queueRun(c: ConsoleContext, project: PublicProject, record: SyncRecord, kind: "sync" | "remove") {
-  let queued;
+/** `triggerSync` checks the rule and audits; a 400 (paused, folder gone) is shown on the sync's page. */
+async function queueRun(c: ConsoleContext, kind: "sync" | "remove") {
+  const { project, record } = await syncInProject(c, "read");
   try {
-    queued = await syncs.triggerRun(syncDeps(c), record, kind, "manual");
+    await syncs.triggerSync(syncDeps(c), record.sync.id, kind);
   } catch (error) {
     if (error instanceof ApiError && error.statusCode === 400) return renderSync(c, project, record, error.message);
     throw error;
   }
-  const suffix = kind === "sync" ? "sync-secrets" : "remove-secrets";
-  await audit(c, { action: `secret-sync.${suffix}`, projectId: project.id, targetType: "secret-sync", targetId: record.sync.id, metadata: { runId: queued.run.id, queued: queued.queued } });
   return c.redirect(syncUrl(project.id, record.sync.id, kind === "sync" ? "run-queued" : "removal-queued"), 303);
 }

@@ -1,22 +1,22 @@
 /** Changing a sync (edit) and deleting it, with the remove-secrets choice spelled out before anything happens. */
-import { ApiError } from "../../lib/errors";
 import type { PublicProject } from "../../store/projects";
-import { ledgerOfSync, type SyncRecord } from "../../syncs/repository";
+import type { SyncRecord } from "../../syncs/repository";
 import { updateSyncBody } from "../../syncs/schemas";
 import * as syncs from "../../syncs/service";
 import type { ConsoleContext } from "../context";
-import { dbOf, syncDeps } from "../deps";
-import { checkDestination, loadDestinationChoices, type DestinationChoices } from "../destination";
-import { audit, fieldErrors, readForm } from "../forms";
-import { checkDetails, checkOptions, checkSource } from "../sync-checks";
+import { syncDeps } from "../deps";
+import type { DestinationChoices } from "../destination";
+import { loadDestinationChoices } from "../destination";
+import { fieldErrors, readForm } from "../forms";
 import { describeDestination } from "../sync-status";
-import { createRequest, fieldOfRequestPath, readSyncForm, syncFormOf, type SyncForm } from "../sync-form";
+import { createRequest, fieldOfRequestPath, readSyncForm, serviceCheck, syncFormOf, type SyncField, type SyncForm } from "../sync-form";
 import { syncPageUrl, syncsUrl, syncUrl } from "../urls";
 import { CheckboxField, EmptyState, Notice, PostForm, SubmitButton, type FieldErrors } from "../ui/components";
 import { renderPage } from "../ui/layout";
 import { ProjectShell } from "../ui/project-shell";
 import { DestinationFields, DetailsFields, OptionsFields, SourceFields } from "../ui/sync-fields";
 import { syncInProject, syncTrail } from "./sync-detail";
+import { checkDestinationStep, checkDetailsStep, checkOptionsStep, checkSourceStep } from "./sync-wizard";
 
 interface EditView {
   form: SyncForm;
@@ -65,43 +65,60 @@ async function renderEdit(c: ConsoleContext, project: PublicProject, record: Syn
   );
 }
 
+const DESTINATION_FIELDS: readonly SyncField[] = ["connectionId", "organizationId", "qoveryProjectId", "qoveryEnvironmentId", "variableType"];
+
+/** The update request's fields whose value the form changed. */
+function changedRequest(form: SyncForm, saved: SyncForm, projectId: string): Record<string, unknown> {
+  const before = createRequest(saved, projectId);
+  const after = createRequest(form, projectId);
+  const changed = (key: keyof typeof after) => key !== "projectId" && JSON.stringify(after[key]) !== JSON.stringify(before[key]);
+  return Object.fromEntries((Object.keys(after) as (keyof typeof after)[]).filter(changed).map((key) => [key, after[key]]));
+}
+
 export async function editSyncPage(c: ConsoleContext) {
-  const { project, record } = await syncInProject(c, "syncs:write");
+  const { project, record } = await syncInProject(c, "edit");
   return renderEdit(c, project, record, { form: syncFormOf(syncs.publicSync(record)) });
 }
 
+/**
+ * The service's checks field by field, so every problem shows next to its field; the source and the destination only
+ * when they change, and only what changed is sent, as an API client would (an editor who may not use the sync's
+ * connection can still rename it). Then `updateSync`, which checks everything again, saves and audits.
+ */
 export async function saveSync(c: ConsoleContext) {
-  const { project, record } = await syncInProject(c, "syncs:write");
+  const { project, record } = await syncInProject(c, "edit");
   const fields = await readForm(c);
-  const posted = readSyncForm(fields, syncFormOf(syncs.publicSync(record)));
+  const saved = syncFormOf(syncs.publicSync(record));
+  const posted = readSyncForm(fields, saved);
   // Without the script, "Load the lists" re-renders the form with the lists for the new selection; nothing is saved.
   if (fields.nav === "refresh") return renderEdit(c, project, record, { form: posted });
-  const source = await checkSource(c, project.id, posted);
-  const details = await checkDetails(c, project.id, source.form, record.sync.id);
-  const options = checkOptions(details.form);
-  const loaded = await loadDestinationChoices(c, project.id, options.form);
-  const destination = checkDestination(loaded.form, loaded.choices);
-  const form = destination.form;
+  const sourceChanged = posted.environment !== saved.environment || posted.secretPath !== saved.secretPath;
+  const source = sourceChanged ? await checkSourceStep(c, project.id, posted, "edit") : { form: posted, errors: {} };
+  const details = await checkDetailsStep(c, project.id, source.form, record.sync.id);
+  const options = await checkOptionsStep(details.form);
+  const destinationChanged = DESTINATION_FIELDS.some((field) => options.form[field] !== saved[field]);
+  const destination = destinationChanged ? await checkDestinationStep(c, project.id, options.form) : { form: options.form, errors: {} };
+  const { form, choices } = destination;
   const errors = { ...source.errors, ...details.errors, ...options.errors, ...destination.errors };
-  if (Object.keys(errors).length) return renderEdit(c, project, record, { form, errors, choices: loaded.choices }, 422);
-
-  const { projectId: _project, ...request } = createRequest(form, project.id);
-  const parsed = updateSyncBody.safeParse(request);
-  if (!parsed.success) return renderEdit(c, project, record, { form, errors: fieldErrors(parsed.error.issues, (path) => fieldOfRequestPath(path) ?? "form"), choices: loaded.choices }, 422);
-  try {
-    await syncs.updateSync(syncDeps(c), record, parsed.data);
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.statusCode >= 500) throw error;
-    return renderEdit(c, project, record, { form, choices: loaded.choices, problem: `The sync was not saved: ${error.message}` }, 422);
+  if (Object.keys(errors).length || destination.problem) {
+    return renderEdit(c, project, record, { form, errors, choices, problem: destination.problem }, 422);
   }
-  await audit(c, { action: "secret-sync.update", projectId: project.id, targetType: "secret-sync", targetId: record.sync.id, metadata: { fields: Object.keys(parsed.data) } });
+
+  const parsed = updateSyncBody.safeParse(changedRequest(form, saved, project.id));
+  if (!parsed.success) {
+    const fieldsOfIssues = fieldErrors(parsed.error.issues, (path) => fieldOfRequestPath(path) ?? "form");
+    return renderEdit(c, project, record, { form, errors: fieldsOfIssues, choices }, 422);
+  }
+  const refused = await serviceCheck("form", () => syncs.updateSync(syncDeps(c), record.sync.id, parsed.data));
+  if (refused.form) return renderEdit(c, project, record, { form, choices, problem: `The sync was not saved: ${refused.form}` }, 422);
+  if (Object.keys(refused).length) return renderEdit(c, project, record, { form, choices, errors: refused }, 422);
   return c.redirect(syncUrl(project.id, record.sync.id, "sync-updated"), 303);
 }
 
 export async function deleteSyncPage(c: ConsoleContext) {
-  const { project, record } = await syncInProject(c, "syncs:write");
+  const { project, record } = await syncInProject(c, "delete");
   const sync = syncs.publicSync(record);
-  const written = (await ledgerOfSync(dbOf(c), sync.id)).map((entry) => entry.destinationKey).sort();
+  const written = await syncs.writtenKeys(syncDeps(c), sync.id);
   const place = `Qovery ${describeDestination(sync.destinationConfig)}`;
   return renderPage(
     c,
@@ -155,15 +172,8 @@ export async function deleteSyncPage(c: ConsoleContext) {
 }
 
 export async function deleteSync(c: ConsoleContext) {
-  const { project, record } = await syncInProject(c, "syncs:write");
+  const { project, record } = await syncInProject(c, "delete");
   const removeSecrets = (await readForm(c)).removeSecrets === "true";
-  const { removalQueued } = await syncs.deleteSync(syncDeps(c), record, removeSecrets);
-  await audit(c, {
-    action: removalQueued ? "secret-sync.delete-after-remove" : "secret-sync.delete",
-    projectId: project.id,
-    targetType: "secret-sync",
-    targetId: record.sync.id,
-    metadata: { name: record.sync.name, removeSecrets },
-  });
+  const { removalQueued } = await syncs.deleteSync(syncDeps(c), record.sync.id, removeSecrets);
   return c.redirect(removalQueued ? syncUrl(project.id, record.sync.id, "delete-queued") : syncsUrl(project.id, "sync-deleted"), 303);
 }

@@ -1,22 +1,33 @@
 /**
  * The "Add Sync" wizard of the product document, step by step: select Qovery → Source → Destination → Initial sync
  * behavior → Sync options → Details → Review → the source-of-truth confirmation → the created sync. Everything typed so
- * far travels in hidden fields, so going back, or failing a step, loses nothing. Each step is checked when left with
- * the rules the API applies; creating goes through the API's schema and `createSync`.
+ * far travels in hidden fields, so going back, or failing a step, loses nothing. Each step is checked when left by
+ * the service's own checks for that group of fields, whose messages show next to the fields; creating goes through
+ * the API's schema and `createSync`, which checks everything again.
  */
-import { requireAccess } from "../../auth/context";
 import { getQoveryConnection } from "../../connections/service";
-import { ApiError } from "../../lib/errors";
+import { description as descriptionSchema } from "../../http/schemas";
 import { listFolders } from "../../store/folders";
 import { getProject, type PublicProject } from "../../store/projects";
-import { createSyncBody } from "../../syncs/schemas";
+import { createSyncBody, syncName, syncOptionsSchema } from "../../syncs/schemas";
 import * as syncs from "../../syncs/service";
 import type { ConsoleContext } from "../context";
-import { dbOf, syncDeps } from "../deps";
+import { connectionDeps, dbOf, syncDeps } from "../deps";
 import { checkDestination, loadDestinationChoices, type DestinationChoices } from "../destination";
-import { audit, fieldErrors, readForm } from "../forms";
-import { checkDetails, checkOptions, checkSource, type Check } from "../sync-checks";
-import { createRequest, defaultSyncForm, fieldOfRequestPath, hiddenFields, OVERWRITE_DESTINATION, readSyncForm, type SyncField, type SyncForm } from "../sync-form";
+import { fieldErrors, readForm } from "../forms";
+import {
+  createRequest,
+  defaultSyncForm,
+  destinationOf,
+  fieldOfRequestPath,
+  hiddenFields,
+  keySchemaOf,
+  parseField,
+  readSyncForm,
+  serviceCheck,
+  type SyncField,
+  type SyncForm,
+} from "../sync-form";
 import { newSyncUrl, syncsUrl, syncUrl, wizardUrl } from "../urls";
 import { Notice, PostForm, SubmitButton, type FieldErrors } from "../ui/components";
 import { PRODUCT_NAME, renderPage } from "../ui/layout";
@@ -74,7 +85,7 @@ const stepOfField = (field: SyncField) => STEPS.find((s) => s.fields.includes(fi
 
 async function loadProjectForWizard(c: ConsoleContext): Promise<PublicProject> {
   const projectId = c.req.param("projectId")!;
-  requireAccess(c.get("auth"), "syncs:write", projectId);
+  syncs.assertCanCreateSyncs(syncDeps(c), projectId);
   return getProject(dbOf(c), projectId);
 }
 
@@ -82,32 +93,72 @@ const freshForm = (project: PublicProject) => defaultSyncForm(project.environmen
 
 // ===== Checking a step
 
-async function checkStep(c: ConsoleContext, project: PublicProject, step: StepId, form: SyncForm): Promise<Check & { choices?: DestinationChoices }> {
+interface Check {
+  form: SyncForm;
+  errors: FieldErrors;
+  choices?: DestinationChoices;
+  /** a refusal that belongs to no single field */
+  problem?: string;
+}
+
+/** Source, name and key schema, by the service's checks; the wizard (create) and the edit page (edit) share them. */
+export async function checkSourceStep(c: ConsoleContext, projectId: string, form: SyncForm, action: "create" | "edit"): Promise<Check> {
+  const path = parseField("secretPath", createSyncBody.shape.secretPath, form.secretPath);
+  if (path.value === undefined) return { form, errors: path.errors };
+  const errors = await serviceCheck("secretPath", () => syncs.checkSyncSource(syncDeps(c), projectId, form.environment, path.value, action));
+  return { form: { ...form, secretPath: path.value }, errors };
+}
+
+export async function checkDetailsStep(c: ConsoleContext, projectId: string, form: SyncForm, exceptSyncId?: string): Promise<Check> {
+  const name = parseField("name", syncName, form.name);
+  const description = parseField("description", descriptionSchema, form.description);
+  const free = (value: string) => serviceCheck("name", () => syncs.checkSyncName(syncDeps(c), projectId, value, exceptSyncId));
+  const taken = name.value === undefined ? {} : await free(name.value);
+  return { form: { ...form, name: name.value ?? form.name }, errors: { ...name.errors, ...taken, ...description.errors } };
+}
+
+export async function checkOptionsStep(form: SyncForm): Promise<Check> {
+  return { form, errors: await serviceCheck("keyPrefix", () => syncs.checkKeySchema({ keySchema: keySchemaOf(form) }, form.environment)) };
+}
+
+/** The lists' choices, then the service's: may the caller use the connection here, and does it allow the destination? */
+export async function checkDestinationStep(c: ConsoleContext, projectId: string, form: SyncForm): Promise<Check> {
+  const { form: withChoices, choices } = await loadDestinationChoices(c, projectId, form);
+  const listed = checkDestination(withChoices, choices);
+  if (Object.keys(listed.errors).length) return { ...listed, choices };
+  const destination = destinationOf(listed.form);
+  const usable = await serviceCheck("form", () => syncs.checkSyncConnection(syncDeps(c), projectId, form.connectionId, destination));
+  return { ...listed, choices, problem: usable.form, errors: {} };
+}
+
+async function checkStep(c: ConsoleContext, project: PublicProject, step: StepId, form: SyncForm): Promise<Check> {
   switch (step) {
     case "source":
-      return checkSource(c, project.id, form);
-    case "destination": {
-      const { form: withChoices, choices } = await loadDestinationChoices(c, project.id, form);
-      return { ...checkDestination(withChoices, choices), choices };
-    }
+      return checkSourceStep(c, project.id, form, "create");
+    case "destination":
+      return checkDestinationStep(c, project.id, form);
     case "initial-sync":
-      return { form, errors: form.initialSyncBehavior === OVERWRITE_DESTINATION ? {} : { initialSyncBehavior: "Overwrite Qovery is the only supported initial sync behavior." } };
+      return { form, ...parseField("initialSyncBehavior", syncOptionsSchema.shape.initialSyncBehavior, form.initialSyncBehavior) };
     case "options":
-      return checkOptions(form);
+      return checkOptionsStep(form);
     case "details":
-      return checkDetails(c, project.id, form);
+      return checkDetailsStep(c, project.id, form);
     case "review":
     case "confirm":
       return { form, errors: {} };
   }
 }
 
+const failed = (check: Check) => Object.keys(check.errors).length > 0 || check.problem !== undefined;
+
 /** Every step in order; stops at the first step with problems, so the user lands where the first fix is needed. */
-async function checkAll(c: ConsoleContext, project: PublicProject, form: SyncForm): Promise<{ step: StepId; check: Check & { choices?: DestinationChoices } } | { form: SyncForm }> {
+type CheckedForm = { step: StepId; check: Check } | { form: SyncForm };
+
+async function checkAll(c: ConsoleContext, project: PublicProject, form: SyncForm): Promise<CheckedForm> {
   let current = form;
   for (const step of STEPS.slice(0, indexOf("review"))) {
     const check = await checkStep(c, project, step.id, current);
-    if (Object.keys(check.errors).length) return { step: step.id, check };
+    if (failed(check)) return { step: step.id, check };
     current = check.form;
   }
   return { form: current };
@@ -168,7 +219,7 @@ async function renderWizard(c: ConsoleContext, project: PublicProject, view: Wiz
       fields = null;
       break;
     case "review": {
-      const connection = await getQoveryConnection(dbOf(c), form.connectionId).catch(() => null);
+      const connection = await getQoveryConnection(connectionDeps(c), form.connectionId, project.id).catch(() => null);
       fields = (
         <>
           <SyncSummary form={form} connectionName={connection?.name ?? form.connectionId} />
@@ -290,16 +341,16 @@ export async function advanceWizard(c: ConsoleContext) {
 
   if (step === "review" || step === "confirm") {
     const all = await checkAll(c, project, form);
-    if ("step" in all) return renderWizard(c, project, { step: all.step, form: all.check.form, errors: all.check.errors, choices: all.check.choices }, 422);
+    if ("step" in all) return renderWizard(c, project, { step: all.step, ...all.check }, 422);
     return step === "review" ? renderWizard(c, project, { step: "confirm", form: all.form }) : createFromWizard(c, project, all.form);
   }
 
   const check = await checkStep(c, project, step, form);
-  if (Object.keys(check.errors).length) return renderWizard(c, project, { step, form: check.form, errors: check.errors, choices: check.choices }, 422);
+  if (failed(check)) return renderWizard(c, project, { step, ...check }, 422);
   return renderWizard(c, project, { step: STEPS[indexOf(step) + 1]!.id, form: check.form });
 }
 
-/** "I Understand": the API's schema, then `createSync`; a refusal sends the user back to the step that can fix it. */
+/** "I Understand": the API's schema, then `createSync` (which audits); a refusal sends the user back to the step that can fix it. */
 async function createFromWizard(c: ConsoleContext, project: PublicProject, form: SyncForm) {
   const parsed = createSyncBody.safeParse(createRequest(form, project.id));
   const backTo = (errors: FieldErrors, problem?: string) => {
@@ -308,17 +359,9 @@ async function createFromWizard(c: ConsoleContext, project: PublicProject, form:
   };
   if (!parsed.success) return backTo(fieldErrors(parsed.error.issues, (path) => fieldOfRequestPath(path) ?? "form"));
 
-  let record;
-  try {
-    record = await syncs.createSync(syncDeps(c), parsed.data);
-  } catch (error) {
-    if (!(error instanceof ApiError) || error.statusCode >= 500) throw error;
-    const details = Array.isArray(error.details) ? (error.details as { path: PropertyKey[]; message: string }[]) : [];
-    const errors = fieldErrors(details, (path) => fieldOfRequestPath(path) ?? "form");
-    delete errors.form;
-    return Object.keys(errors).length ? backTo(errors) : backTo({}, `The sync was not created: ${error.message}`);
-  }
-  const body = parsed.data;
-  await audit(c, syncs.syncCreationAudit(body, record.sync.id));
-  return c.redirect(syncUrl(project.id, record.sync.id, "sync-created"), 303);
+  let syncId = "";
+  const errors = await serviceCheck("form", async () => void (syncId = (await syncs.createSync(syncDeps(c), parsed.data)).sync.id));
+  if (errors.form) return backTo({}, `The sync was not created: ${errors.form}`);
+  if (Object.keys(errors).length) return backTo(errors);
+  return c.redirect(syncUrl(project.id, syncId, "sync-created"), 303);
 }

@@ -1,12 +1,11 @@
 /** Integrations → Secret Syncs: every sync of the project with its state, and the way into the Add Sync wizard. */
-import { requireAccess } from "../../auth/context";
-import { listQoveryConnections } from "../../connections/service";
+import { canOnAnyIn } from "../../access/actor";
+import { mayUseConnectionsIn } from "../../connections/permissions";
+import { listAvailableConnections } from "../../connections/service";
 import { getProject } from "../../store/projects";
-import { listSyncRecords } from "../../syncs/repository";
-import { publicSync } from "../../syncs/service";
-import { allows } from "../access";
+import { listSyncs, publicSync } from "../../syncs/service";
 import type { ConsoleContext } from "../context";
-import { dbOf } from "../deps";
+import { connectionDeps, dbOf, syncDeps } from "../deps";
 import { describeDestination, describeSyncMessage } from "../sync-status";
 import { connectionsUrl, newSyncUrl, syncUrl } from "../urls";
 import { EmptyState, Time } from "../ui/components";
@@ -16,13 +15,12 @@ import { SyncBadges } from "../ui/sync-badges";
 
 export async function syncsPage(c: ConsoleContext) {
   const auth = c.get("auth");
+  const actor = c.get("actor");
   const projectId = c.req.param("projectId")!;
-  requireAccess(auth, "syncs:read", projectId);
-  const db = dbOf(c);
-  const project = await getProject(db, projectId);
-  const list = (await listSyncRecords(db, projectId)).map(publicSync);
-  const canCreate = allows(auth, "syncs:write", projectId);
-  const hasConnection = allows(auth, "connections:read", projectId) && (await listQoveryConnections(db, projectId)).length > 0;
+  const list = (await listSyncs(syncDeps(c), projectId)).map(publicSync);
+  const project = await getProject(dbOf(c), projectId);
+  const canCreate = canOnAnyIn(actor, projectId, "create", "secret-syncs");
+  const hasConnection = mayUseConnectionsIn(actor, projectId) && (await listAvailableConnections(connectionDeps(c), projectId)).length > 0;
 
   return renderPage(
     c,
@@ -34,12 +32,15 @@ export async function syncsPage(c: ConsoleContext) {
             Add Sync
           </a>
         ) : (
-          <span class="muted">This token cannot add syncs: that needs the syncs:write scope.</span>
+          <span class="muted">
+            You cannot add syncs in this project: that needs the secret-syncs create permission (the syncs:write scope).
+          </span>
         )}
       </div>
       {canCreate && !hasConnection ? (
         <p class="callout">
-          A sync writes to Qovery through a Qovery connection. <a href={connectionsUrl(project.id)}>Add a Qovery connection</a> first.
+          A sync writes to Qovery through a Qovery connection you may use here.{" "}
+          <a href={connectionsUrl(project.id)}>Add a Qovery connection</a> first.
         </p>
       ) : null}
       {list.length ? (
