@@ -1,4 +1,5 @@
 /** When and how long to wait before retrying a Qovery call. Pure functions of the failure, the attempt and the policy. */
+import { backoffDelay } from "../lib/backoff";
 import { QoveryError, QoveryRateLimitError, type QoveryErrorKind } from "./errors";
 import type { RetryPolicy } from "./types";
 
@@ -33,8 +34,7 @@ export function serverRetryDelayMs(headers: Headers, nowMs: number): number | nu
 
 /** Exponential backoff for the retry after `attempt` (1-based), capped, spread by ±jitter. */
 export function backoffDelayMs(attempt: number, policy: Pick<RetryPolicy, "baseDelayMs" | "maxDelayMs" | "jitter">, random: number): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(exponential * (1 - policy.jitter + 2 * policy.jitter * random));
+  return Math.round(backoffDelay(attempt, { base: policy.baseDelayMs, cap: policy.maxDelayMs, jitter: policy.jitter }, random));
 }
 
 /** A server-requested wait, lengthened by up to +jitter so that many clients do not return in the same instant. */

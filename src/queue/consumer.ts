@@ -3,6 +3,7 @@
  * retries the message; after `max_retries` it reaches the dead-letter queue, whose consumer records the failure.
  */
 import { createDb, type Db } from "../db/client";
+import { backoffDelay } from "../lib/backoff";
 import { loadKeyRing } from "../lib/crypto";
 import { createLogger, type Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
@@ -19,6 +20,9 @@ import type { JobOutcome, JobQueue, QueueJob } from "./messages";
 export const DEAD_LETTER_QUEUE_NAME = "secret-sync-jobs-dlq";
 
 const DONE: JobOutcome = { kind: "done" };
+
+/** A job that crashed is tried again after 2, 4, 8 … seconds (`attempts` starts at 1), at most five minutes. */
+export const crashRetryDelaySeconds = (attempts: number) => backoffDelay(attempts + 1, { base: 1, cap: 300 });
 
 async function handleJob(job: QueueJob, env: Env, log: Logger): Promise<JobOutcome> {
   switch (job.type) {
@@ -57,7 +61,7 @@ export async function handleQueueBatch(batch: MessageBatch<QueueJob>, env: Env):
       message.ack();
     } catch (error) {
       log.error("queue_job_crashed", { type: job.type, name: (error as Error).name, message: (error as Error).message.slice(0, 300), attempts: message.attempts });
-      message.retry({ delaySeconds: Math.min(2 ** message.attempts, 300) });
+      message.retry({ delaySeconds: crashRetryDelaySeconds(message.attempts) });
     }
   }
 }

@@ -8,6 +8,7 @@ import { createQoveryClient, type QoveryClient } from "../qovery/client";
 import { destinationRefusal } from "../connections/allowed-destinations";
 import { loadQoveryConnection, qoveryAs } from "../connections/service";
 import type { Db } from "../db/client";
+import { backoffDelay } from "../lib/backoff";
 import { ApiError } from "../lib/errors";
 import type { KeyRing } from "../lib/crypto";
 import type { Logger } from "../lib/logger";
@@ -37,11 +38,11 @@ export interface RunnerDeps {
 
 const DONE: JobOutcome = { kind: "done" };
 
-/** Waiting for a busy sync: soon at first, then less often. */
-const busyDelaySeconds = (attempts: number) => Math.min(5 * 2 ** Math.min(attempts, 4), 60);
+/** Waiting for a busy sync: soon at first, then less often (`attempts`: the run's attempts so far). */
+const busyDelaySeconds = (attempts: number) => backoffDelay(attempts + 1, { base: 5, cap: 60 });
 /** Backoff between attempts after transient Qovery failures, with jitter; Qovery's requested wait wins if longer. */
 export function retryDelaySeconds(attempt: number, requestedMs: number | null, baseSeconds = 10, random = Math.random()): number {
-  const backoff = Math.min(baseSeconds * 2 ** (attempt - 1), 300) * (0.8 + 0.4 * random);
+  const backoff = backoffDelay(attempt, { base: baseSeconds, cap: 300, jitter: 0.2 }, random);
   return Math.ceil(Math.max(backoff, (requestedMs ?? 0) / 1000));
 }
 

@@ -16,6 +16,7 @@ import { chunk, rowsPerInsert } from "../db/chunks";
 import { runBatch, type Db } from "../db/client";
 import { webhookSubscriptionSecretAad } from "../db/encrypted-columns";
 import { webhookDeliveries, webhookSubscriptions } from "../db/schema";
+import { backoffDelay } from "../lib/backoff";
 import { decryptField, encryptField, type KeyRing } from "../lib/crypto";
 import { conflict, notFound, validationFailure } from "../lib/errors";
 import { MAX_SUBSCRIPTIONS_PER_PROJECT } from "../lib/limits";
@@ -211,7 +212,7 @@ export interface DeliveryDeps {
 }
 
 export const retryDelaySeconds = (settings: WebhookSettings, attempt: number) =>
-  Math.min(settings.retryBaseSeconds * 2 ** Math.max(0, attempt - 1), MAX_RETRY_DELAY_SECONDS);
+  backoffDelay(attempt, { base: settings.retryBaseSeconds, cap: MAX_RETRY_DELAY_SECONDS });
 
 /** A delivery whose job kept crashing: recorded as failed so it never stays pending. */
 export async function recordDeadLetteredDelivery(db: Db, deliveryId: string): Promise<void> {
