@@ -7,6 +7,7 @@
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { SESSION_MAX_AGE_MS } from "../auth/sessions";
 import { DecryptionError, decryptField, encryptField, loadKeyRing, randomToken, timingSafeEqualStrings } from "../lib/crypto";
+import { LOCAL_HOSTS } from "../lib/hosts";
 import type { ConsoleContext } from "./context";
 
 /** How long the sign-in form's CSRF token lasts before the form must be reloaded. */
@@ -16,8 +17,6 @@ const COOKIE_AAD = "console-cookie/v2";
 /** before sign-in; `exp` in epoch seconds */
 type SignInCookie = { kind: "sign-in"; csrf: string; exp: number };
 export type ConsoleCookie = { kind: "session"; sessionId: string } | SignInCookie;
-
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /**
  * Plain-HTTP local development cannot keep a `Secure` cookie everywhere, so only there is the cookie sent without it

@@ -19,15 +19,15 @@ import {
   type QoveryCallContext,
 } from "./errors";
 import { DEFAULT_RETRY_POLICY, isAmbiguous, retryDelayMs, serverRetryDelayMs } from "./retry";
-import type {
-  QoveryClientOptions,
-  QoveryEnvironment,
-  QoveryOrganization,
-  QoveryProject,
-  QoveryVariable,
-  QoveryVariableScope,
-  RetryPolicy,
-  VariableTarget,
+import {
+  OWN_SCOPE,
+  type QoveryClientOptions,
+  type QoveryEnvironment,
+  type QoveryOrganization,
+  type QoveryProject,
+  type QoveryVariable,
+  type RetryPolicy,
+  type VariableTarget,
 } from "./types";
 
 export interface QoveryClient {
@@ -46,9 +46,6 @@ export interface QoveryClient {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_PAGES = 1000;
-
-/** The `scope` value Qovery gives rows defined at a target's own level. */
-export const OWN_SCOPE: Record<QoveryVariableScope, string> = { project: "PROJECT", environment: "ENVIRONMENT" };
 
 /** Path template of a variable family, e.g. `/environment/{environmentId}/secret`. */
 export function variableCollectionTemplate(target: Pick<VariableTarget, "scope" | "kind">): string {

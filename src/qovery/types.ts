@@ -2,6 +2,9 @@
 
 /** Where a variable lives; also the first path segment of its endpoint family. */
 export type QoveryVariableScope = "project" | "environment";
+
+/** The `scope` value Qovery gives rows defined at a target's own level. */
+export const OWN_SCOPE: Record<QoveryVariableScope, string> = { project: "PROJECT", environment: "ENVIRONMENT" };
 /** Secrets and plain variables have separate endpoint families but share one key namespace in Qovery. */
 export type QoveryVariableKind = "secret" | "variable";
 

@@ -3,7 +3,7 @@
  * alone. Pure and deterministic, so the dry run shows exactly what a run would do, and a crashed or redelivered run
  * re-plans from the same facts and resumes instead of repeating itself.
  */
-import type { QoveryVariableScope } from "../qovery/types";
+import { OWN_SCOPE } from "../qovery/types";
 import { MAX_EXPANDED_VALUE_BYTES, MAX_EXPANSION_BYTES_PER_READ } from "../lib/limits";
 import { matchesKeySchema, qoveryKeyProblem } from "./key-schema";
 import type { DesiredSecret, DestinationRow, DestinationTarget, LedgerEntry, Plan, PlanAction } from "./types";
@@ -33,9 +33,6 @@ export interface RemovalInput {
 
 type DeleteAction = Extract<PlanAction, { type: "delete" }>;
 
-/** How Qovery labels rows defined at each scope. */
-const SCOPE_LABEL: Record<QoveryVariableScope, string> = { project: "PROJECT", environment: "ENVIRONMENT" };
-
 const UNRESOLVED_WHY: Record<DesiredSecret["unresolved"][number]["reason"], string> = {
   missing: "points to a secret that does not exist",
   cycle: "is part of a reference cycle",
@@ -46,7 +43,7 @@ const UNRESOLVED_WHY: Record<DesiredSecret["unresolved"][number]["reason"], stri
 
 /** Rows the sync may write or delete: its own kind, defined at its own scope, plain values (no alias, override, file). */
 export function isManaged(row: DestinationRow, target: DestinationTarget): boolean {
-  return row.kind === target.kind && row.scope === SCOPE_LABEL[target.scope] && (row.variableType === null || row.variableType === "VALUE");
+  return row.kind === target.kind && row.scope === OWN_SCOPE[target.scope] && (row.variableType === null || row.variableType === "VALUE");
 }
 
 function isAtTarget(entry: LedgerEntry, target: DestinationTarget): boolean {

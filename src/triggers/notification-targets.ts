@@ -8,10 +8,8 @@
  * again itself so the verdict does not depend on the runtime's parser. IPv4-mapped IPv6 addresses are judged as
  * the IPv4 address they carry. Names are judged as names: whatever a public name resolves to is not known here.
  */
+import { LOCAL_HOSTS } from "../lib/hosts";
 import { MAX_NOTIFICATION_URL_LENGTH } from "../lib/limits";
-
-/** With ALLOW_HTTP_LOCALHOST_WEBHOOKS (development only), these hosts are allowed, over http too. */
-const DEV_LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** Why `raw` may not be a notification target (a phrase to follow "url "), or null when it may. */
 export function notificationUrlProblem(raw: string, allowHttpLocalhost: boolean): string | null {
@@ -23,7 +21,8 @@ export function notificationUrlProblem(raw: string, allowHttpLocalhost: boolean)
     return "must be an absolute URL";
   }
   if (url.username || url.password) return "must not contain credentials";
-  if (allowHttpLocalhost && DEV_LOCAL_HOSTS.has(url.hostname) && (url.protocol === "http:" || url.protocol === "https:")) return null;
+  // With ALLOW_HTTP_LOCALHOST_WEBHOOKS (development only), the local hosts are allowed, over http too.
+  if (allowHttpLocalhost && LOCAL_HOSTS.has(url.hostname) && (url.protocol === "http:" || url.protocol === "https:")) return null;
   if (url.protocol !== "https:") {
     return allowHttpLocalhost ? "must use https (or http://localhost / http://127.0.0.1 in development)" : "must use https";
   }
