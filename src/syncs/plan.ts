@@ -46,7 +46,8 @@ export function isManaged(row: DestinationRow, target: DestinationTarget): boole
   return row.kind === target.kind && row.scope === OWN_SCOPE[target.scope] && (row.variableType === null || row.variableType === "VALUE");
 }
 
-function isAtTarget(entry: LedgerEntry, target: DestinationTarget): boolean {
+/** A ledger entry of the target's place and kind. */
+export function isAtTarget(entry: LedgerEntry, target: DestinationTarget): boolean {
   return entry.scope === target.scope && entry.parentId === target.parentId && entry.kind === target.kind;
 }
 

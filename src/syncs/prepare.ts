@@ -3,13 +3,14 @@
  * destination and the ledgers — and plans. Shared by the runner and the dry-run `GET /:syncId/plan`.
  */
 import type { Db } from "../db/client";
-import { fingerprint, type KeyRing } from "../lib/crypto";
+import type { KeyRing } from "../lib/crypto";
 import { badRequest } from "../lib/errors";
 import type { QoveryClient } from "../qovery/client";
 import type { QoveryVariableKind } from "../qovery/types";
 import { readResolvedSecrets } from "../store/secret-reader";
+import { fingerprintKeyOf, valueFingerprint } from "./fingerprint";
 import { renderKey } from "./key-schema";
-import { planRemoval, planSync } from "./plan";
+import { isAtTarget, planRemoval, planSync } from "./plan";
 import { destinationTarget } from "./public-sync";
 import { foreignLedgerAt, ledgerOfSync, type SyncRecord } from "./repository";
 import type { DesiredSecret, DestinationRow, DestinationTarget, LedgerEntry, Plan, QoveryDestinationConfig, QoverySyncOptions, RunKind } from "./types";
@@ -46,21 +47,17 @@ async function desiredSecrets(
   const { sync, environment } = record;
   if (!sync.folderId || !environment) throw badRequest(FOLDER_MISSING);
   const { secrets, dependencies } = await readResolvedSecrets(db, ring, { projectId: sync.projectId, environmentSlug: environment.slug, path: sync.secretPath });
-  const ledgerHere = new Map(
-    ownLedger
-      .filter((e) => e.scope === config.target.scope && e.parentId === config.target.parentId && e.kind === config.target.kind)
-      .map((e) => [e.destinationKey, e]),
-  );
+  const ledgerHere = new Map(ownLedger.filter((e) => isAtTarget(e, config.target)).map((e) => [e.destinationKey, e]));
   const desired = await Promise.all(
     secrets.map(async (secret) => {
       const destinationKey = renderKey(config.options.keySchema, secret.key, environment.slug);
-      const previousKeyId = ledgerHere.get(destinationKey)?.fingerprint.split(":")[0];
-      const keyId = previousKeyId && ring.fingerprintKeys.has(previousKeyId) ? previousKeyId : ring.primaryId;
+      const previous = ledgerHere.get(destinationKey);
+      const keyId = (previous && fingerprintKeyOf(ring, previous.fingerprint)) ?? ring.primaryId;
       return {
         sourceKey: secret.key,
         destinationKey,
         value: secret.value,
-        fingerprint: await fingerprint(ring, `${destinationKey}\u0000${secret.value}`, keyId),
+        fingerprint: await valueFingerprint(ring, destinationKey, secret.value, keyId),
         unresolved: secret.unresolved.map((u) => ({ reference: u.reference, reason: u.reason })),
       };
     }),

@@ -11,11 +11,12 @@ import { itemsPerStatement, selectInChunks } from "../db/chunks";
 import { createQoveryClient } from "../qovery/client";
 import { QoveryError } from "../qovery/errors";
 import { secretSyncs, syncRuns } from "../db/schema";
-import { fingerprint } from "../lib/crypto";
 import type { Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import type { JobQueue, QueueJob } from "../queue/messages";
 import { detectDrift } from "../syncs/drift";
+import { matchesFingerprint } from "../syncs/fingerprint";
+import { isAtTarget } from "../syncs/plan";
 import type { EngineSettings } from "../syncs/engine-settings";
 import { listDestination, syncConfig } from "../syncs/prepare";
 import * as repo from "../syncs/repository";
@@ -129,13 +130,12 @@ export async function checkDrift(deps: DriftDeps, syncId: string): Promise<Drift
     throw error;
   }
   const [ownLedger, foreignLedger] = await Promise.all([repo.ledgerOfSync(db, syncId), repo.foreignLedgerAt(db, syncId, config.target)]);
-  const ledger = ownLedger.filter((e) => e.scope === config.target.scope && e.parentId === config.target.parentId && e.kind === config.target.kind);
+  const ledger = ownLedger.filter((e) => isAtTarget(e, config.target));
   const matching = new Set<string>();
   if (config.target.kind === "variable") {
     for (const entry of ledger) {
       const row = rows.find((r) => r.key === entry.destinationKey && r.id === entry.qoveryId);
-      const keyId = entry.fingerprint.split(":")[0]!;
-      if (row?.value != null && ring.fingerprintKeys.has(keyId) && (await fingerprint(ring, `${entry.destinationKey}\u0000${row.value}`, keyId)) === entry.fingerprint) {
+      if (row?.value != null && (await matchesFingerprint(ring, entry.fingerprint, entry.destinationKey, row.value))) {
         matching.add(entry.destinationKey);
       }
     }

@@ -69,6 +69,12 @@ describe("drift detection", () => {
     await vi.waitUntil(async () => (await qoveryValues(f.tenant, f.tenant.environment.id)).APP_OWNED === "source-value", { timeout: 10_000, interval: 100 });
   });
 
+  it("a variable sync the run just wrote is in sync: the check fingerprints Qovery's values as the run fingerprinted its own", async () => {
+    const { f, sync } = await syncedFixture({ variableType: "variable" });
+    expect(await qoveryValues(f.tenant, f.tenant.environment.id)).toEqual({ APP_KEEP: "k", APP_OWNED: "source-value" });
+    expect(await driftCheck(sync.id)).toMatchObject({ driftStatus: "in-sync", report: { items: [] } });
+  });
+
   it("a secret edited elsewhere (updated_at moved) is restored", async () => {
     const { f, sync } = await syncedFixture();
     const owned = await rowOf(f, "APP_OWNED");
