@@ -1,33 +1,20 @@
 /**
  * Gathers what a plan needs — the source (decrypted, imports merged, references expanded), the Qovery rows at the
- * destination and the ledgers — and plans. Shared by the runner and the dry-run `GET /:syncId/plan`.
+ * destination and the ledgers — and plans. Shared by the runner and the dry-run `GET /:syncId/plan`. A source that
+ * cannot be read as configured is a `SyncSourceError`; the store's own refusals (a read over its limits) stay its own.
  */
 import type { Db } from "../db/client";
 import type { KeyRing } from "../lib/crypto";
-import { badRequest } from "../lib/errors";
 import type { QoveryClient } from "../qovery/client";
 import type { QoveryVariableKind } from "../qovery/types";
 import { readResolvedSecrets } from "../store/secret-reader";
+import { FOLDER_MISSING, SyncSourceError } from "./errors";
 import { fingerprintKeyOf, valueFingerprint } from "./fingerprint";
 import { renderKey } from "./key-schema";
 import { isAtTarget, planRemoval, planSync } from "./plan";
-import { destinationTarget } from "./public-sync";
 import { foreignLedgerAt, ledgerOfSync, type SyncRecord } from "./repository";
-import type { DesiredSecret, DestinationRow, DestinationTarget, LedgerEntry, Plan, QoveryDestinationConfig, QoverySyncOptions, RunKind } from "./types";
-
-export const FOLDER_MISSING =
-  "Invalid source configuration: folder no longer exists. Please configure a valid source and try again.";
-
-export interface SyncConfig {
-  target: DestinationTarget;
-  options: QoverySyncOptions;
-  destination: QoveryDestinationConfig;
-}
-
-export function syncConfig(record: SyncRecord): SyncConfig {
-  const destination = JSON.parse(record.sync.destinationConfigJson) as QoveryDestinationConfig;
-  return { destination, target: destinationTarget(destination), options: JSON.parse(record.sync.syncOptionsJson) as QoverySyncOptions };
-}
+import { syncConfig, type SyncConfig } from "./sync-config";
+import type { DesiredSecret, DestinationRow, DestinationTarget, LedgerEntry, Plan, RunKind } from "./types";
 
 /** Both families at the target: the own kind to manage, the other kind to detect key collisions (shared namespace). */
 export async function listDestination(qovery: QoveryClient, target: DestinationTarget): Promise<DestinationRow[]> {
@@ -45,7 +32,7 @@ async function desiredSecrets(
   ownLedger: LedgerEntry[],
 ): Promise<{ desired: DesiredSecret[]; dependencies: string[] }> {
   const { sync, environment } = record;
-  if (!sync.folderId || !environment) throw badRequest(FOLDER_MISSING);
+  if (!sync.folderId || !environment) throw new SyncSourceError(FOLDER_MISSING);
   const { secrets, dependencies } = await readResolvedSecrets(db, ring, { projectId: sync.projectId, environmentSlug: environment.slug, path: sync.secretPath });
   const ledgerHere = new Map(ownLedger.filter((e) => isAtTarget(e, config.target)).map((e) => [e.destinationKey, e]));
   const desired = await Promise.all(

@@ -43,13 +43,6 @@ export function publicSync({ sync, connection, environment, folder }: SyncRecord
 
 export type PublicSync = ReturnType<typeof publicSync>;
 
-/** Where a sync's configuration says it writes. */
-export function destinationTarget(config: QoveryDestinationConfig) {
-  return config.environmentId
-    ? { scope: "environment" as const, parentId: config.environmentId, kind: config.variableType }
-    : { scope: "project" as const, parentId: config.projectId, kind: config.variableType };
-}
-
 export function driftReportOf(sync: SyncRecord["sync"]): { driftStatus: string | null; lastDriftCheckAt: string | null; report: DriftReport | null } {
   return {
     driftStatus: sync.driftStatus,

@@ -18,8 +18,10 @@ import type { JobOutcome, JobQueue, SyncRunJob } from "../queue/messages";
 import { publishSyncEvent } from "../triggers/notifications";
 import { applyPlan, type ApplyResult } from "./apply";
 import type { EngineSettings } from "./engine-settings";
-import { prepareSyncPlan, syncConfig } from "./prepare";
+import { SyncSourceError } from "./errors";
+import { prepareSyncPlan } from "./prepare";
 import * as repo from "./repository";
+import { syncConfig } from "./sync-config";
 import { formatSyncMessage, summarizeFailures } from "./sync-message";
 import type { KeyResult, Plan, RunKind } from "./types";
 
@@ -178,7 +180,10 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
     if (error instanceof QoveryError && !isPermanent(error) && attempt < settings.maxAttempts) {
       return retryLater(error.message, error instanceof QoveryRateLimitError ? error.retryAfterMs : null, previous.results);
     }
-    if (error instanceof QoveryError || error instanceof ApiError) return finish("failed", formatSyncMessage({ error: error.message }), previous.results, null);
+    // ApiError: the store refused to read the source (e.g. its imports reach too many folders)
+    if (error instanceof QoveryError || error instanceof SyncSourceError || error instanceof ApiError) {
+      return finish("failed", formatSyncMessage({ error: error.message }), previous.results, null);
+    }
     throw error;
   }
   const { plan } = prepared;

@@ -23,7 +23,8 @@ import { nowIso } from "../lib/time";
 import type { JobQueue } from "../queue/messages";
 import { findEnvironmentBySlug, getProjectRow } from "../store/projects";
 import { keySchemaProblemFor } from "./key-schema";
-import { FOLDER_MISSING, prepareSyncPlan } from "./prepare";
+import { FOLDER_MISSING, SyncSourceError } from "./errors";
+import { prepareSyncPlan } from "./prepare";
 import { driftReportOf, publicSync } from "./public-sync";
 import { describePlan, publicRun } from "./reports";
 import * as repo from "./repository";
@@ -383,8 +384,13 @@ export async function planSync(deps: SyncServiceDeps, syncId: string) {
   assertDestinationAllowed(await loadQoveryConnection(deps.db, record.sync.connectionId), destination);
   const qovery = await qoveryAs(deps, record.sync.connectionId);
   const keyRing = await deps.keyRing();
-  const prepared = await listFromQovery("Qovery destination", () => prepareSyncPlan(deps.db, keyRing, qovery, record, "sync"));
-  return describePlan(prepared.plan);
+  try {
+    const prepared = await listFromQovery("Qovery destination", () => prepareSyncPlan(deps.db, keyRing, qovery, record, "sync"));
+    return describePlan(prepared.plan);
+  } catch (error) {
+    if (error instanceof SyncSourceError) throw badRequest(error.message);
+    throw error;
+  }
 }
 
 /** The latest runs, newest first; `withResults` adds each run's per-key outcomes (the console's history shows them). */

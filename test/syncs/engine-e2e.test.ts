@@ -200,6 +200,9 @@ describe("configuration changes and removal", () => {
     const trigger = await api.post(`/api/v1/secret-syncs/qovery/${sync.id}/sync-secrets`);
     expect(trigger.status).toBe(400);
     expect(trigger.body.message).toBe("Invalid source configuration: folder no longer exists. Please configure a valid source and try again.");
+    const plan = await api.get(`/api/v1/secret-syncs/qovery/${sync.id}/plan`);
+    expect(plan.status).toBe(400);
+    expect(plan.body).toMatchObject({ error: "BadRequest", message: trigger.body.message });
     expect(await qoveryValues(f.tenant, f.tenant.environment.id)).toEqual({ K: "v" });
   });
 });

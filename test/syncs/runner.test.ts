@@ -12,6 +12,7 @@ import { systemActor } from "../../src/access/actor";
 import { engineSettings, type EngineSettings } from "../../src/syncs/engine-settings";
 import { acquireLease, findSyncRecord, getRun, newRun, syncRunsTable } from "../../src/syncs/repository";
 import type { JobOutcome, JobQueue, SyncRunJob } from "../../src/queue/messages";
+import { FOLDER_MISSING } from "../../src/syncs/errors";
 import { processSyncRun, retryDelaySeconds } from "../../src/syncs/runner";
 import { createSync, qoveryValues, syncFixture } from "../helpers/sync-fixtures";
 
@@ -118,6 +119,18 @@ describe("at-least-once delivery", () => {
     expect(creates).toHaveLength(30);
     expect(new Set(creates.map((c) => c.path)).size).toBe(1);
     expect((await getRun(db, run.id))?.status).toBe("succeeded");
+  });
+});
+
+describe("a source that cannot be read", () => {
+  it("fails the run with Infisical's message before any call to Qovery", async () => {
+    const { f, sync } = await manualSync(1);
+    const run = await pendingRun(sync.id);
+    await env.DB.prepare("update secret_syncs set folder_id = null where id = ?").bind(sync.id).run();
+    await f.tenant.clearCalls();
+    expect(await processSyncRun(deps(), { type: "sync-run", syncId: sync.id, runId: run.id })).toEqual({ kind: "done" });
+    expect(await getRun(db, run.id)).toMatchObject({ status: "failed", message: JSON.stringify({ error: FOLDER_MISSING }) });
+    expect(await f.tenant.calls()).toEqual([]);
   });
 });
 
