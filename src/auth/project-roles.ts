@@ -14,7 +14,7 @@ import { runBatch, type Db } from "../db/client";
 import { apiTokens, identities, projectMemberships, projectRoles } from "../db/schema";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
-import { description, displayName } from "../http/schemas";
+import { description, displayName } from "../lib/schemas";
 import { getProjectRow } from "../store/projects";
 import type { ActingAs } from "./context";
 import { assertMayGrant, composeRules, isBuiltInRole, parseRules, roleSlugSchema, type Grant } from "./grants";

@@ -1,48 +1,13 @@
 /**
- * Request pieces shared by the secret-store routes: Infisical's many spellings of the same selector, path
- * normalisation as a validation step, and opening the store as the caller (the store checks what the caller may do).
+ * Request pieces shared by the secret-store routes: Infisical's many spellings of the same selector and flags, and
+ * opening the store as the caller (the store checks what the caller may do).
  */
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
 import { badRequest, notFound } from "../lib/errors";
-import { MAX_ENVIRONMENT_SLUG_LENGTH } from "../lib/limits";
 import { createStoreContext, resolveProjectId, type StoreContext } from "../store/context";
-import { InvalidPathError, normalizePath } from "../store/paths";
-import { booleanString } from "./schemas";
-
-/** `normalizePath` as a zod transform: a refused path becomes a validation issue carrying the reason. */
-export function normalizedOrIssue(raw: string | undefined, ctx: z.RefinementCtx): string {
-  try {
-    return normalizePath(raw);
-  } catch (err) {
-    if (!(err instanceof InvalidPathError)) throw err;
-    ctx.addIssue({ code: "custom", message: err.message });
-    return z.NEVER;
-  }
-}
-
-/**
- * A path field: normalised ("/" default, one trailing "/" dropped); over MAX_PATH_LENGTH characters or
- * MAX_PATH_DEPTH levels, traversal, empty segments, bad names and control characters → 422.
- */
-export const pathField = z.string({ error: "path must be a string" }).optional().transform(normalizedOrIssue);
-
-/** A required folder path, normalised; traversal and bad folder names become validation issues. */
-export const requiredPathField = (field: string) => z.string({ error: `${field} is required` }).transform(normalizedOrIssue);
-
-/** A path that may be omitted to mean "the request's default" (per-item paths in batches). */
-export const optionalPathField = z
-  .string({ error: "path must be a string" })
-  .optional()
-  .transform((raw, ctx) => (raw === undefined ? undefined : normalizedOrIssue(raw, ctx)));
-
-/** An environment slug naming where to act (created environments' slugs are at most MAX_ENVIRONMENT_SLUG_LENGTH). */
-export const environmentField = z
-  .string({ error: "environment is required" })
-  .trim()
-  .min(1, "environment is required")
-  .max(MAX_ENVIRONMENT_SLUG_LENGTH, `environment must be at most ${MAX_ENVIRONMENT_SLUG_LENGTH} characters`);
+import { booleanString } from "../lib/schemas";
 
 const optionalId = z.string().trim().min(1).optional();
 

@@ -5,7 +5,7 @@ import { actingAs } from "../auth/context";
 import { GRANT_REQUIRED, grantFields, grantPatchFields, hasGrant } from "../auth/grants";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { displayName, id, isoDateTime } from "../http/schemas";
+import { displayName, id, isoDateTime } from "../lib/schemas";
 
 const createBody = z
   .object({

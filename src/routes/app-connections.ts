@@ -6,7 +6,7 @@ import * as connections from "../connections/service";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { description, id } from "../http/schemas";
+import { description, id } from "../lib/schemas";
 import { loadKeyRing } from "../lib/crypto";
 import { MAX_NAME_LENGTH } from "../lib/limits";
 import { slugSchema } from "../lib/slug";

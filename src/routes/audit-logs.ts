@@ -4,7 +4,7 @@ import { listAuditLogs } from "../audit/audit-log";
 import { actingAs } from "../auth/context";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { id, isoDateTime } from "../http/schemas";
+import { id, isoDateTime } from "../lib/schemas";
 import { MAX_AUDIT_LOGS_PER_PAGE } from "../lib/limits";
 
 const query = z.object({

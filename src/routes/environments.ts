@@ -2,7 +2,7 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { displayName, id } from "../http/schemas";
+import { displayName, id } from "../lib/schemas";
 import { storeFor } from "../http/store-request";
 import { MAX_ENVIRONMENT_SLUG_LENGTH } from "../lib/limits";
 import { slugSchema } from "../lib/slug";

@@ -15,7 +15,7 @@ import {
 } from "../auth/identities";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { displayName, id } from "../http/schemas";
+import { displayName, id } from "../lib/schemas";
 import { MAX_DESCRIPTION_LENGTH } from "../lib/limits";
 
 const MAX_TTL = 315_360_000; // Infisical's cap: 10 years

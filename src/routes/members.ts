@@ -15,7 +15,7 @@ import {
 } from "../auth/people";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { id } from "../http/schemas";
+import { id } from "../lib/schemas";
 
 const TAG = "Project members";
 const MEMBERSHIPS = "/api/v1/projects/:projectId/memberships";

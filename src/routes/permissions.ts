@@ -5,7 +5,7 @@ import { actingAs } from "../auth/context";
 import { effectivePermissions } from "../auth/permissions";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { id } from "../http/schemas";
+import { id } from "../lib/schemas";
 
 export function registerPermissionRoutes(app: Hono<AppEnv>) {
   defineRoute(

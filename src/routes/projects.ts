@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { description, displayName, id } from "../http/schemas";
+import { description, displayName, id } from "../lib/schemas";
 import { storeFor } from "../http/store-request";
 import { MAX_PROJECT_SLUG_LENGTH, MIN_PROJECT_SLUG_LENGTH } from "../lib/limits";
 import { slugSchema } from "../lib/slug";

@@ -5,7 +5,7 @@ import { actingAs } from "../auth/context";
 import { createRole, deleteRole, getRoleById, getRoleBySlug, listRoles, roleInputSchema, roleUpdateSchema, updateRole } from "../auth/project-roles";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { id } from "../http/schemas";
+import { id } from "../lib/schemas";
 
 const TAG = "Project roles";
 const ROLES = "/api/v1/projects/:projectId/roles";

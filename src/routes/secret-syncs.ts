@@ -4,7 +4,7 @@ import { interactiveQoveryClients } from "../connections/qovery-access";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { booleanString, id } from "../http/schemas";
+import { booleanString, id } from "../lib/schemas";
 import { loadKeyRing } from "../lib/crypto";
 import { MAX_RUNS_PER_PAGE } from "../lib/limits";
 import type { JobQueue } from "../queue/messages";

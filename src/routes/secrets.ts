@@ -2,17 +2,9 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { id, refuse } from "../http/schemas";
-import {
-  environmentField,
-  flag,
-  openStore,
-  optionalPathField,
-  pathField,
-  projectSelector,
-  requireSupportedSecretWrite,
-  storeFor,
-} from "../http/store-request";
+import { id, refuse } from "../lib/schemas";
+import { flag, openStore, projectSelector, requireSupportedSecretWrite, storeFor } from "../http/store-request";
+import { environmentField, optionalPathField, pathField } from "../store/path-fields";
 import { notFound } from "../lib/errors";
 import {
   MAX_METADATA_ENTRIES,

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { actingAs } from "../auth/context";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
-import { displayName, id } from "../http/schemas";
+import { displayName, id } from "../lib/schemas";
 import { callerAddress, throttle } from "../http/throttle";
 import { loadKeyRing } from "../lib/crypto";
 import { triggerDeps } from "../triggers/auto-sync";

@@ -3,8 +3,8 @@
  * `isEnabled` and `syncOptions.autoSyncEnabled` (the seed) are accepted next to `isAutoSyncEnabled` (Infisical).
  */
 import { z } from "zod";
-import { description, id, refuse } from "../http/schemas";
-import { normalizedOrIssue } from "../http/store-request";
+import { description, id, refuse } from "../lib/schemas";
+import { normalizedOrIssue } from "../store/path-fields";
 import { MAX_ENVIRONMENT_SLUG_LENGTH, MAX_SYNC_NAME_LENGTH } from "../lib/limits";
 import { slugSchema } from "../lib/slug";
 import { keySchemaSyntaxProblem } from "./key-schema";

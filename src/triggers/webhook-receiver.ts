@@ -16,7 +16,7 @@ import { ApiError, badRequest, forbidden, unauthorized, validationFailure } from
 import { MAX_WEBHOOK_SYNC_IDS, RECEIVER_MAX_BODY_BYTES } from "../lib/limits";
 import type { Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
-import { environmentField, requiredPathField } from "../http/store-request";
+import { environmentField, requiredPathField } from "../store/path-fields";
 import { findEnvironmentBySlug } from "../store/projects";
 import { locationKey } from "../store/secret-reader";
 import { triggerSyncsForChanges, type TriggerDeps } from "./auto-sync";

@@ -52,18 +52,14 @@ const NOT_YET_FIXED = [
   "src/audit/audit-log.ts → src/env.ts (audit → env)",
   "src/auth/middleware.ts → src/env.ts (auth → env)",
   "src/auth/middleware.ts → src/http/throttle.ts (auth → http)",
-  "src/auth/project-roles.ts → src/http/schemas.ts (auth → http)",
   "src/store/change-events.ts → src/triggers/auto-sync.ts (store → triggers)",
   "src/syncs/runner.ts → src/queue/messages.ts (syncs → queue)",
   "src/syncs/runner.ts → src/triggers/notifications.ts (syncs → triggers)",
   "src/syncs/runs.ts → src/queue/messages.ts (syncs → queue)",
-  "src/syncs/schemas.ts → src/http/schemas.ts (syncs → http)",
-  "src/syncs/schemas.ts → src/http/store-request.ts (syncs → http)",
   "src/syncs/service.ts → src/queue/messages.ts (syncs → queue)",
   "src/triggers/auto-sync.ts → src/queue/messages.ts (triggers → queue)",
   "src/triggers/notifications.ts → src/queue/messages.ts (triggers → queue)",
   "src/triggers/reconcile.ts → src/queue/messages.ts (triggers → queue)",
-  "src/triggers/webhook-receiver.ts → src/http/store-request.ts (triggers → http)",
 ];
 const CYCLES_NOT_YET_FIXED = [
   ["src/queue/messages.ts", "src/triggers/notifications.ts"],

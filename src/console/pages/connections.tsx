@@ -7,7 +7,7 @@ import { z } from "zod";
 import { describePlace, type AllowedDestination } from "../../connections/allowed-destinations";
 import { canChangeConnection, canCreateConnection } from "../../connections/permissions";
 import * as connections from "../../connections/service";
-import { description } from "../../http/schemas";
+import { description } from "../../lib/schemas";
 import { ApiError, notFound } from "../../lib/errors";
 import { MAX_NAME_LENGTH } from "../../lib/limits";
 import { slugSchema } from "../../lib/slug";

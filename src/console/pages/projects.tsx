@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { canInOrganization } from "../../access/actor";
-import { description, displayName } from "../../http/schemas";
+import { description, displayName } from "../../lib/schemas";
 import * as projects from "../../store/projects";
 import type { ConsoleContext } from "../context";
 import { storeAs } from "../deps";

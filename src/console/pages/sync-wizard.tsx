@@ -6,7 +6,7 @@
  * the API's schema and `createSync`, which checks everything again.
  */
 import { getQoveryConnection } from "../../connections/service";
-import { description as descriptionSchema } from "../../http/schemas";
+import { description as descriptionSchema } from "../../lib/schemas";
 import { listFolders } from "../../store/folders";
 import { getProject, type PublicProject } from "../../store/projects";
 import { createSyncBody, syncName, syncOptionsSchema } from "../../syncs/schemas";

@@ -1,7 +1,7 @@
-/** Small zod building blocks shared by route schemas. */
+/** Small zod building blocks shared by request schemas. */
 import { z } from "zod";
-import { unsafeCharacterProblem } from "../lib/characters";
-import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from "../lib/limits";
+import { unsafeCharacterProblem } from "./characters";
+import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from "./limits";
 
 export const id = (field: string) => z.string({ error: `${field} is required` }).trim().min(1, `${field} is required`);
 
