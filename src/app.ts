@@ -7,7 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { requireStrongAdminToken } from "./auth/middleware";
+import { requireStrongAdminToken } from "./http/authenticate";
 import type { AppEnv } from "./env";
 import { DecryptionError, EncryptionConfigError } from "./lib/crypto";
 import { ApiError } from "./lib/errors";

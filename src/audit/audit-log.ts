@@ -1,11 +1,9 @@
 /** The audit trail: who did what to which resource, with the request id. Never values, tokens or credentials. */
-import type { Context } from "hono";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { assertCan, assertCanInOrganization, type Actor } from "../access/actor";
 import type { Db } from "../db/client";
 import { createDb } from "../db/client";
 import { auditLogs } from "../db/schema";
-import type { AppEnv } from "../env";
 import { nowIso } from "../lib/time";
 
 export interface AuditEntry {
@@ -36,9 +34,9 @@ export function auditInsert(db: Db, actor: AuditActor, requestId: string | null,
   });
 }
 
-/** Records an audit entry for the current request's caller. */
-export async function recordAudit(c: Context<AppEnv>, entry: AuditEntry): Promise<void> {
-  await auditInsert(createDb(c.env.DB), c.get("actor"), c.get("reqId"), entry).run();
+/** Records an audit entry for the current request's caller (`c.var` holds the authenticated actor and the request id). */
+export async function recordAudit(c: { env: { DB: D1Database }; var: { actor: Actor; reqId: string } }, entry: AuditEntry): Promise<void> {
+  await auditInsert(createDb(c.env.DB), c.var.actor, c.var.reqId, entry).run();
 }
 
 export interface AuditQuery {

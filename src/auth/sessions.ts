@@ -19,7 +19,7 @@ import { adminEmailsOf } from "./access-sign-in";
 import { resolveApiTokenById } from "./api-tokens";
 import type { ActingAs, AuthContext, Caller, Credential } from "./context";
 import { resolveAccessTokenById } from "./identities";
-import { ADMIN_CREDENTIAL } from "./middleware";
+import { ADMIN_CREDENTIAL } from "./bearer";
 import { personById } from "./people";
 
 /** A session without a request for this long has ended. */

@@ -8,7 +8,7 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
 import { validationFailure } from "../lib/errors";
-import { authenticate } from "../auth/middleware";
+import { authenticate } from "./authenticate";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import { loginWithClientSecret, renewAccessToken, revokeAccessToken } from "../auth/identities";
-import { guardAuthFailures } from "../auth/middleware";
+import { guardAuthFailures } from "../http/authenticate";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { TOO_MANY_AUTH_FAILURES } from "../../src/auth/middleware";
+import { TOO_MANY_AUTH_FAILURES } from "../../src/http/authenticate";
 import { Browser, textOf } from "./browser";
 
 const signInFrom = (browser: Browser, address: string, token: string) =>

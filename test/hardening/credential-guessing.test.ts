@@ -3,7 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { MIN_ADMIN_TOKEN_LENGTH, TOO_MANY_AUTH_FAILURES } from "../../src/auth/middleware";
+import { MIN_ADMIN_TOKEN_LENGTH, TOO_MANY_AUTH_FAILURES } from "../../src/http/authenticate";
 import { api, type ApiResponse } from "../helpers/api";
 import { storedRows } from "../helpers/stored-rows";
 

@@ -1,6 +1,7 @@
 import { accessAssertionOf, accessConfiguration, personFromAssertion, requestEmail } from "../../auth/access-sign-in";
 import type { Credential } from "../../auth/context";
-import { guardAuthFailures, resolveBearer } from "../../auth/middleware";
+import { resolveBearer } from "../../auth/bearer";
+import { guardAuthFailures } from "../../http/authenticate";
 import { createSession, deleteSession, findSession, openSession, sessionState } from "../../auth/sessions";
 import { callerAddress } from "../../http/throttle";
 import { ApiError, unauthorized } from "../../lib/errors";

@@ -1,24 +1,15 @@
+/**
+ * Authentication as HTTP middleware: who the request's caller is (a bearer token, or a person's Cloudflare Access
+ * assertion), failed attempts throttled per address, and every request refused while ADMIN_TOKEN is weak.
+ */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env";
-import { callerAddress, FailureThrottle } from "../http/throttle";
-import { ApiError, forbidden, unauthorized } from "../lib/errors";
-import { timingSafeEqualStrings } from "../lib/crypto";
+import { accessAssertionOf, accessConfiguration, personFromAssertion } from "../auth/access-sign-in";
+import { resolveBearer } from "../auth/bearer";
+import type { Credential } from "../auth/context";
 import { createDb } from "../db/client";
-import { accessAssertionOf, accessConfiguration, personFromAssertion } from "./access-sign-in";
-import { resolveApiToken, API_TOKEN_PREFIX } from "./api-tokens";
-import { resolveAccessToken, ACCESS_TOKEN_PREFIX } from "./identities";
-import { expandScopes } from "./scopes";
-import { actorFor, type AuthContext, type Credential } from "./context";
-
-export const ADMIN: AuthContext = {
-  actorType: "admin",
-  actorId: "admin",
-  actorName: "admin",
-  projectId: null,
-  scopes: expandScopes(["admin"]),
-};
-
-export const ADMIN_CREDENTIAL: Credential = { auth: ADMIN, actor: actorFor(ADMIN), credentialId: ADMIN.actorId };
+import type { AppEnv } from "../env";
+import { ApiError, forbidden, unauthorized } from "../lib/errors";
+import { callerAddress, FailureThrottle } from "./throttle";
 
 /** ADMIN_TOKEN grants everything, so a short, guessable one is refused outright. */
 export const MIN_ADMIN_TOKEN_LENGTH = 32;
@@ -88,19 +79,4 @@ function refuseCrossSiteWrite(c: Context<AppEnv>): void {
   if ((origin && origin !== new URL(c.req.url).origin) || (site && !SAME_SITE_FETCHES.has(site))) {
     throw forbidden("A request from another site cannot act with a Cloudflare Access sign-in; use a bearer token");
   }
-}
-
-export async function resolveBearer(env: Env, token: string, background: (p: Promise<unknown>) => void): Promise<Credential> {
-  const db = createDb(env.DB);
-  if (token.startsWith(API_TOKEN_PREFIX)) {
-    const credential = await resolveApiToken(db, token, background);
-    if (credential) return credential;
-  } else if (token.startsWith(ACCESS_TOKEN_PREFIX)) {
-    const credential = await resolveAccessToken(db, token, background);
-    if (credential) return credential;
-  } else if (env.ADMIN_TOKEN && (await timingSafeEqualStrings(token, env.ADMIN_TOKEN))) {
-    return ADMIN_CREDENTIAL;
-  }
-  // One message for unknown, expired and revoked credentials: nothing to learn by probing.
-  throw unauthorized("Invalid, expired or revoked token");
 }
