@@ -4,8 +4,9 @@ import type { ConnectionServiceDeps } from "../connections/service";
 import { createDb } from "../db/client";
 import { loadKeyRing } from "../lib/crypto";
 import type { JobQueue } from "../queue/messages";
-import { createStoreContext, type StoreContext } from "../store/context";
+import type { StoreContext } from "../store/context";
 import type { SyncServiceDeps } from "../syncs/service";
+import { autoSyncingStore } from "../triggers/auto-sync";
 import type { ConsoleContext } from "./context";
 
 /** Acting as the signed-in caller: the services check their rules and audit in their name. */
@@ -24,6 +25,6 @@ export function syncDeps(c: ConsoleContext): SyncServiceDeps {
 }
 
 /** A store context acting as the signed-in caller: the store checks their rules, attributes and audits their writes. */
-export const storeAs = (c: ConsoleContext): StoreContext => createStoreContext(c.env, c.get("actor"), c.get("reqId"));
+export const storeAs = (c: ConsoleContext): StoreContext => autoSyncingStore(c.env, c.get("actor"), c.get("reqId"));
 
 export const dbOf = (c: ConsoleContext) => createDb(c.env.DB);

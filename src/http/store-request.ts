@@ -6,7 +6,8 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
 import { badRequest, notFound } from "../lib/errors";
-import { createStoreContext, resolveProjectId, type StoreContext } from "../store/context";
+import { resolveProjectId, type StoreContext } from "../store/context";
+import { autoSyncingStore } from "../triggers/auto-sync";
 import { booleanString } from "../lib/schemas";
 
 const optionalId = z.string().trim().min(1).optional();
@@ -29,7 +30,7 @@ export const lenientFlag = z
   .transform((v) => v === "true" || v === "1");
 
 /** A store context acting as the request's caller, its audit records carrying the request id. */
-export const storeFor = (c: Context<AppEnv>): StoreContext => createStoreContext(c.env, c.get("actor"), c.get("reqId"));
+export const storeFor = (c: Context<AppEnv>): StoreContext => autoSyncingStore(c.env, c.get("actor"), c.get("reqId"));
 
 /** `storeFor`, with the project the request names however it spells it. */
 export async function openStore(c: Context<AppEnv>, selector: ProjectSelector): Promise<{ ctx: StoreContext; projectId: string }> {

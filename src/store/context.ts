@@ -1,27 +1,24 @@
 /**
- * What a store operation runs with: the database, the Worker env (for the post-commit hook), who is acting (every
- * operation checks the actor's rules itself) and the request id its audit record carries.
+ * What a store operation runs with: the database, the key ring, who is acting (every operation checks the actor's
+ * rules itself), the request id its audit record carries, and the hook its committed changes are handed to.
  */
 import { eq } from "drizzle-orm";
 import type { Actor } from "../access/actor";
-import { createDb, type Db } from "../db/client";
+import type { Db } from "../db/client";
 import { projects } from "../db/schema";
-import { loadKeyRing, type KeyRing } from "../lib/crypto";
+import type { KeyRing } from "../lib/crypto";
 import { badRequest, notFound } from "../lib/errors";
+import type { ChangeEvent } from "./changes";
 
 export interface StoreContext {
   db: Db;
-  env: Env;
+  /** loaded on first use only, so operations that never touch a value (folders, imports) work without a key */
+  keyRing: () => Promise<KeyRing>;
   actor: Actor;
   requestId: string | null;
+  /** called once after each committed write that changed something, with its events */
+  onChanged: (events: readonly ChangeEvent[]) => Promise<void>;
 }
-
-export function createStoreContext(env: Env, actor: Actor, requestId: string | null): StoreContext {
-  return { db: createDb(env.DB), env, actor, requestId };
-}
-
-/** Loaded on first use only, so routes that never touch a value (folders, imports) work without a key. */
-export const keyRingOf = (ctx: StoreContext): Promise<KeyRing> => loadKeyRing(ctx.env.ENCRYPTION_KEY);
 
 /** Infisical lets older clients name the project by slug instead of id. */
 export async function resolveProjectId(db: Db, selector: { projectId?: string; projectSlug?: string }): Promise<string> {

@@ -18,7 +18,8 @@ import { badRequest, notFound } from "../lib/errors";
 import { MAX_IMPORTS_PER_FOLDER } from "../lib/limits";
 import { nowIso } from "../lib/time";
 import { fieldsAt } from "./access";
-import { commitChanges, type ChangeAction } from "./change-events";
+import { commitChanges } from "./change-events";
+import type { ChangeAction } from "./changes";
 import type { StoreContext } from "./context";
 import { loadProjectTree, type EnvironmentRow, type FolderRow, type ProjectTree, type SecretImportRow } from "./project-tree";
 

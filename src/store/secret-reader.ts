@@ -17,7 +17,7 @@ import type { KeyRing } from "../lib/crypto";
 import { notFound } from "../lib/errors";
 import { MAX_IMPORT_DEPTH, MAX_REFERENCE_DEPTH } from "../lib/limits";
 import { assertMayEver, fieldsAt, locationCheck, secretValueDenied, valueReadCheck } from "./access";
-import { keyRingOf, type StoreContext } from "./context";
+import type { StoreContext } from "./context";
 import { importMerger } from "./import-precedence";
 import { loadProjectTree, type FolderRow, type ImportReach, type ProjectTree } from "./project-tree";
 import {
@@ -253,7 +253,7 @@ export async function listSecretsView(ctx: StoreContext, q: ListSecretsQuery) {
   };
   const ownFolders = (q.recursive ? tree.subtree(folder) : [folder]).filter(listable).sort((a, b) => a.path.localeCompare(b.path));
   const reach = q.includeImports ? tree.importReach(folder.id) : null;
-  const snapshot = await SecretSnapshot.load(ctx.db, await keyRingOf(ctx), tree, { folders: [...ownFolders, ...(reach?.folders ?? [])] });
+  const snapshot = await SecretSnapshot.load(ctx.db, await ctx.keyRing(), tree, { folders: [...ownFolders, ...(reach?.folders ?? [])] });
   const own = q.tagSlugs.length ? [] : ownFolders.flatMap((f) => snapshot.secretsIn(f.id)).filter((s) => matchesMetadata(s, q.metadataFilter));
   if (q.viewValue && own.some((s) => s.row.folderId === folder.id)) {
     assertCan(actor, q.projectId, "readValue", "secrets", fieldsAt(q.environment, folder.path));
@@ -292,7 +292,7 @@ export async function importedSecretsView(ctx: StoreContext, where: ReadLocation
   const tree = await loadProjectTree(ctx.db, where.projectId);
   const folder = tree.requireFolder(where.environmentSlug, where.path);
   const reach = tree.importReach(folder.id);
-  const snapshot = await SecretSnapshot.load(ctx.db, await keyRingOf(ctx), tree, { folders: reach.folders });
+  const snapshot = await SecretSnapshot.load(ctx.db, await ctx.keyRing(), tree, { folders: reach.folders });
   const readable = valueReadCheck(ctx.actor, where.projectId);
   const layers = importLayers(snapshot, folder, reach, (s) => readable(s.location));
   const expanded = layers.flatMap((layer) => layer.secrets);
@@ -323,7 +323,7 @@ export async function getSecretView(ctx: StoreContext, q: GetSecretQuery) {
   // Without imports only the one secret is read; the import fallback needs the imported folders whole.
   const reach = q.includeImports ? tree.importReach(folder.id) : null;
   const scope = reach ? { folders: [folder, ...reach.folders] } : { secrets: [own] };
-  const snapshot = await SecretSnapshot.load(ctx.db, await keyRingOf(ctx), tree, scope);
+  const snapshot = await SecretSnapshot.load(ctx.db, await ctx.keyRing(), tree, scope);
   const describable = locationCheck(actor, q.projectId, "describeSecret", "secrets");
   const found = reach
     ? effectiveSecrets(snapshot, reach, (s) => describable(s.location))(folder).find((s) => s.key === q.key)
@@ -355,6 +355,6 @@ export async function getSecretById(ctx: StoreContext, secretId: string) {
     .get();
   if (!row) throw notFound(`Secret with ID '${secretId}' not found`, "GetSecretById");
   assertCan(ctx.actor, row.secret.projectId, "readValue", "secrets", fieldsAt(row.environment.slug, row.folder.path));
-  const stored = await decryptSecret(await keyRingOf(ctx), row.secret, { environment: row.environment.slug, secretPath: row.folder.path });
+  const stored = await decryptSecret(await ctx.keyRing(), row.secret, { environment: row.environment.slug, secretPath: row.folder.path });
   return listedSecret(stored, { value: stored.value, hidden: false });
 }

@@ -5,15 +5,9 @@
  * mask.
  */
 import type { LoadedSecret } from "./secret-snapshot";
-import type { WrittenSecret } from "./secrets";
+import type { SecretMetadataEntry, WrittenSecret } from "./secrets";
 
 const HIDDEN_SECRET_VALUE = "<hidden-by-infisical>";
-
-export interface SecretMetadataEntry {
-  key: string;
-  value: string;
-  isEncrypted: boolean;
-}
 
 /** What a caller sees of a value: possibly expanded, possibly hidden (`viewSecretValue=false`, or no `readValue`). */
 export interface ShownValue {

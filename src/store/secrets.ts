@@ -20,11 +20,11 @@ import { encryptField, type KeyRing } from "../lib/crypto";
 import { badRequest, notFound, type ApiError } from "../lib/errors";
 import { nowIso } from "../lib/time";
 import { assertMayEver, fieldsAt, locationCheck } from "./access";
-import { commitChanges, type ChangeAction, type StoreChange } from "./change-events";
-import { keyRingOf, type StoreContext } from "./context";
+import { commitChanges } from "./change-events";
+import type { ChangeAction, StoreChange } from "./changes";
+import type { StoreContext } from "./context";
 import { loadProjectTree, locateFolder, type EnvironmentRow, type FolderRow } from "./project-tree";
 import { referencedAddresses, renameReferences, type SecretAddress, type SecretLocation } from "./references";
-import type { SecretMetadataEntry } from "./secret-shapes";
 import { decryptSecret, locationOf, SecretSnapshot, selectSecretsInChunks, type SecretRow, type StoredSecret } from "./secret-snapshot";
 
 const ROWS_PER_INSERT = rowsPerInsert(secrets);
@@ -34,6 +34,12 @@ export interface SecretTarget {
   projectId: string;
   environment: string;
   secretPath: string;
+}
+
+export interface SecretMetadataEntry {
+  key: string;
+  value: string;
+  isEncrypted: boolean;
 }
 
 export interface SecretFields {
@@ -177,7 +183,7 @@ async function insertSecrets(ctx: StoreContext, target: SecretTarget, items: New
 
   const now = nowIso();
   const drafts = items.map((item) => ({ row: draftRow(ctx, environment, folder, item.key, item, now), value: item.value, location, folder, isNew: true }));
-  const { sealed, statements } = await writeDrafts(ctx.db, await keyRingOf(ctx), drafts);
+  const { sealed, statements } = await writeDrafts(ctx.db, await ctx.keyRing(), drafts);
   try {
     await commitChanges(ctx, statements, [secretChange(environment, folder, "secret.create")], secretAudit("secret.create", target, sealed));
   } catch (err) {
@@ -253,7 +259,7 @@ async function patchSecrets(
   if (duplicates.length) throw badRequest(`Secrets appear more than once in the request: ${duplicates.join(", ")}`);
 
   const renames = located.filter(({ patch }) => patch.newKey !== undefined && patch.newKey !== patch.key);
-  const keyRing = await keyRingOf(ctx);
+  const keyRing = await ctx.keyRing();
   const involved = renames.length ? tree.allFolders() : [...new Map(located.map(({ folder }) => [folder.id, folder])).values()];
   const snapshot = await SecretSnapshot.load(ctx.db, keyRing, tree, { folders: involved });
   const decrypted = new Map((await snapshot.decrypt(snapshot.allSecrets(), { followReferences: false })).map((s) => [s.row.id, s]));
@@ -367,7 +373,7 @@ async function removeSecrets(ctx: StoreContext, target: SecretTarget, keys: stri
   const rows = await selectSecretsInChunks(ctx.db, keys, KEYS_PER_QUERY, (part) => and(eq(secrets.folderId, folder.id), inArray(secrets.key, part))!);
   const missing = keys.filter((key) => !rows.some((r) => r.key === key));
   if (missing.length) throw messages.missing(missing);
-  const keyRing = await keyRingOf(ctx);
+  const keyRing = await ctx.keyRing();
   const location = { environment: environment.slug, secretPath: folder.path };
   const deleted = await Promise.all(rows.map((row) => decryptSecret(keyRing, row, location)));
   const ordered = keys.map((key) => deleted.find((s) => s.key === key)!);

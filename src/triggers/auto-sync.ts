@@ -8,14 +8,15 @@
  * matching a change costs one query, not a read of every source.
  */
 import { and, eq, inArray, type SQL } from "drizzle-orm";
-import { systemActor } from "../access/actor";
+import { systemActor, type Actor } from "../access/actor";
 import { itemsPerStatement, selectInChunks } from "../db/chunks";
 import { createDb, type Db } from "../db/client";
 import { environments, secretSyncs } from "../db/schema";
 import { loadKeyRing, type KeyRing } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 import type { JobQueue } from "../queue/messages";
-import type { ChangeEvent } from "../store/change-events";
+import type { ChangeEvent } from "../store/changes";
+import type { StoreContext } from "../store/context";
 import { locationKey, readResolvedSecrets } from "../store/secret-reader";
 import type { RunRequester, SyncRow } from "../syncs/repository";
 import { requestRun, type RunRequest } from "../syncs/runs";
@@ -41,15 +42,19 @@ export function debounceSeconds(env: Env): number {
 /** Who the run history names for runs that store changes queue (the audit log names who made the change). */
 const AUTO_SYNC = systemActor("auto-sync");
 
-/** Called after every committed store write. */
-export async function scheduleAutoSync(env: Env, events: readonly ChangeEvent[]): Promise<void> {
+/** Queues the runs a committed store write calls for, each delayed by the debounce window. */
+export async function scheduleAutoSync(deps: TriggerDeps, delaySeconds: number, events: readonly ChangeEvent[]): Promise<void> {
   const byProject = new Map<string, string[]>();
   for (const event of events) byProject.set(event.projectId, [...(byProject.get(event.projectId) ?? []), locationKey(event.environmentSlug, event.path)]);
-  const deps = triggerDeps(env);
   for (const [projectId, locations] of byProject) {
-    const options = { trigger: "auto", requestedBy: AUTO_SYNC, delaySeconds: debounceSeconds(env) } as const;
-    await triggerSyncsForChanges(deps, projectId, locations, options);
+    await triggerSyncsForChanges(deps, projectId, locations, { trigger: "auto", requestedBy: AUTO_SYNC, delaySeconds });
   }
+}
+
+/** A store context acting as `actor` whose committed changes schedule auto-sync. */
+export function autoSyncingStore(env: Env, actor: Actor, requestId: string | null): StoreContext {
+  const deps = triggerDeps(env);
+  return { db: deps.db, keyRing: deps.keyRing, actor, requestId, onChanged: (events) => scheduleAutoSync(deps, debounceSeconds(env), events) };
 }
 
 export interface ChangeTriggerOptions {

@@ -5,7 +5,8 @@
 import { env } from "cloudflare:workers";
 import { credentialActor, type Actor } from "../../src/access/actor";
 import { organizationRulesSchema, projectRulesSchema } from "../../src/access/rules";
-import { createStoreContext, type StoreContext } from "../../src/store/context";
+import type { StoreContext } from "../../src/store/context";
+import { autoSyncingStore } from "../../src/triggers/auto-sync";
 import { unique } from "./api";
 
 /** An API-token actor bound to `projectId` (or to none, with `organization` rules) holding exactly `rules`. */
@@ -22,7 +23,7 @@ export function actorWith(rules: unknown[], projectId: string | null, organizati
 /** A store context for `actor` whose audit records carry a fresh request id (returned with it). */
 export function storeAs(actor: Actor, bindings: Partial<Env> = {}): StoreContext & { requestId: string } {
   const requestId = unique("req");
-  return { ...createStoreContext({ ...env, ...bindings }, actor, requestId), requestId };
+  return { ...autoSyncingStore({ ...env, ...bindings }, actor, requestId), requestId };
 }
 
 export interface AuditRow {

@@ -1,6 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, createProject, createToken } from "../helpers/api";
+import { systemActor } from "../../src/access/actor";
+import { createDb } from "../../src/db/client";
+import { loadKeyRing } from "../../src/lib/crypto";
+import type { ChangeEvent } from "../../src/store/changes";
+import { createSecret, updateSecret } from "../../src/store/secrets";
+import { api, createProject, createToken, unique } from "../helpers/api";
 import { changeEventRows, makeFolder, makeImport, putSecret } from "../helpers/store";
 
 async function folderState(projectId: string, environment: string, path: string) {
@@ -76,5 +81,32 @@ describe("change events", () => {
     expect((await api.post("/api/v2/secret-imports", { projectId: p.id, environment: "dev", import: { environment: "dev", path: "/" } })).status).toBe(400);
     expect(await changeEventRows(p.id)).toEqual(before);
     expect((await folderState(p.id, "dev", "/"))!.change_counter).toBe(1);
+  });
+});
+
+describe("the onChanged hook", () => {
+  it("receives each committed write's events once, after the commit, and nothing for a write that failed", async () => {
+    const p = await createProject();
+    const calls: { events: readonly ChangeEvent[]; committed: unknown }[] = [];
+    const ctx = {
+      db: createDb(env.DB),
+      keyRing: () => loadKeyRing(env.ENCRYPTION_KEY),
+      actor: systemActor("test"),
+      requestId: unique("req"),
+      onChanged: async (events: readonly ChangeEvent[]) => {
+        // the write is already visible when the hook runs
+        const committed = await env.DB.prepare("select count(*) as n from secrets where folder_id = ?").bind(events[0]!.folderId).first("n");
+        calls.push({ events, committed });
+      },
+    };
+    const target = { projectId: p.id, environment: "dev", secretPath: "/" };
+    const fields = { comment: "", skipMultilineEncoding: false, reminderNote: null, reminderRepeatDays: null, metadata: [] };
+    await createSecret(ctx, target, { key: "HOOKED", value: "v1", ...fields });
+    await updateSecret(ctx, target, { key: "HOOKED", value: "v2" });
+    await expect(createSecret(ctx, target, { key: "HOOKED", value: "again", ...fields })).rejects.toThrow("already exists");
+    expect(calls.map((c) => c.events.map((e) => `${e.action} ${e.environmentSlug}:${e.path}`))).toEqual([["secret.create dev:/"], ["secret.update dev:/"]]);
+    expect(calls.map((c) => c.committed)).toEqual([1, 1]);
+    expect(calls[0]!.events[0]).toMatchObject({ projectId: p.id, actorType: "system", folderId: expect.any(String) });
+    expect(summary(await changeEventRows(p.id))).toEqual(["secret.create dev:/", "secret.update dev:/"]);
   });
 });
