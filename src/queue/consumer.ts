@@ -1,30 +1,31 @@
 /**
  * The queue consumer: each message is handled on its own (ack, or the same job again after a delay). An exception
  * retries the message; after `max_retries` it reaches the dead-letter queue, whose consumer records the failure.
+ * It dispatches every kind of job to its module: runs to the engine, drift checks to the cron's reconciliation, the
+ * engine's events and their deliveries to notifications.
  */
 import { createDb, type Db } from "../db/client";
 import { backoffDelay } from "../lib/backoff";
 import { loadKeyRing } from "../lib/crypto";
+import { DONE, type JobOutcome } from "../lib/jobs";
 import { createLogger, type Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { triggerDeps } from "../triggers/auto-sync";
-import { deliverNotification, recordDeadLetteredDelivery } from "../triggers/notifications";
 import { checkDrift } from "../triggers/reconcile";
-import { webhookSettings } from "../triggers/webhook-settings";
 import { engineSettings } from "../syncs/engine-settings";
 import * as repo from "../syncs/repository";
 import { processSyncRun } from "../syncs/runner";
 import { formatSyncMessage } from "../syncs/sync-message";
-import type { JobOutcome, JobQueue, QueueJob } from "./messages";
+import { deliverNotification, publishSyncEvent, recordDeadLetteredDelivery } from "../notifications/delivery";
+import { webhookSettings } from "../notifications/settings";
+import type { JobQueue, QueueJob } from "./messages";
 
 export const DEAD_LETTER_QUEUE_NAME = "secret-sync-jobs-dlq";
-
-const DONE: JobOutcome = { kind: "done" };
 
 /** A job that crashed is tried again after 2, 4, 8 … seconds (`attempts` starts at 1), at most five minutes. */
 export const crashRetryDelaySeconds = (attempts: number) => backoffDelay(attempts + 1, { base: 1, cap: 300 });
 
-async function handleJob(job: QueueJob, env: Env, log: Logger): Promise<JobOutcome> {
+async function handleJob(job: QueueJob, env: Env, log: Logger): Promise<JobOutcome<QueueJob>> {
   switch (job.type) {
     case "sync-run":
       return processSyncRun(
@@ -40,6 +41,9 @@ async function handleJob(job: QueueJob, env: Env, log: Logger): Promise<JobOutco
       );
     case "drift-check":
       await checkDrift({ ...triggerDeps(env), qoveryBaseUrl: env.QOVERY_API_URL, settings: engineSettings(env), log }, job.syncId);
+      return DONE;
+    case "sync-event":
+      await publishSyncEvent({ db: createDb(env.DB), queue: env.SYNC_QUEUE as JobQueue }, job.event);
       return DONE;
     case "notification":
       return deliverNotification({ db: createDb(env.DB), keyRing: () => loadKeyRing(env.ENCRYPTION_KEY), settings: webhookSettings(env), log }, job);

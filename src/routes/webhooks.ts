@@ -7,11 +7,11 @@ import { displayName, id } from "../lib/schemas";
 import { callerAddress, throttle } from "../http/throttle";
 import { loadKeyRing } from "../lib/crypto";
 import { triggerDeps } from "../triggers/auto-sync";
-import * as notifications from "../triggers/notifications";
+import * as notifications from "../notifications/subscriptions";
 import * as endpoints from "../triggers/webhook-endpoints";
 import { readBodyLimited, receiveSecretChange } from "../triggers/webhook-receiver";
-import { webhookSettings } from "../triggers/webhook-settings";
-import { WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from "../triggers/webhook-signature";
+import { webhookSettings } from "../notifications/settings";
+import { WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from "../lib/webhook-signature";
 
 const TAG = "Webhooks";
 const ENDPOINTS = "/api/v1/webhooks/endpoints";

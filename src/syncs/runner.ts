@@ -1,7 +1,7 @@
 /**
  * Executes one queued run of a sync: take the sync's lease (one writer per sync), plan, apply within the call budget,
- * then record the outcome on the run and on the sync's Infisical-style status fields. Everything it decides is
- * returned as a `JobOutcome`; the queue consumer turns that into ack / follow-up messages.
+ * then record the outcome on the run and on the sync's Infisical-style status fields, and emit the run's event.
+ * Everything it decides is returned as a `JobOutcome`; the queue consumer turns that into ack / follow-up messages.
  */
 import { sql } from "drizzle-orm";
 import { createQoveryClient, type QoveryClient } from "../qovery/client";
@@ -9,16 +9,17 @@ import { destinationRefusal } from "../connections/allowed-destinations";
 import { loadQoveryConnection, qoveryAs } from "../connections/service";
 import type { Db } from "../db/client";
 import { backoffDelay } from "../lib/backoff";
+import { DONE, type JobOutcome } from "../lib/jobs";
 import { ApiError } from "../lib/errors";
 import type { KeyRing } from "../lib/crypto";
 import type { Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
 import { QoveryAuthError, QoveryError, QoveryForbiddenError, QoveryNotFoundError, QoveryRateLimitError, QoveryValidationError } from "../qovery/errors";
-import type { JobOutcome, JobQueue, SyncRunJob } from "../queue/messages";
-import { publishSyncEvent } from "../triggers/notifications";
 import { applyPlan, type ApplyResult } from "./apply";
 import type { EngineSettings } from "./engine-settings";
 import { SyncSourceError } from "./errors";
+import { emitSyncEvent } from "./events";
+import type { EngineQueue, SyncRunJob } from "./jobs";
 import { prepareSyncPlan } from "./prepare";
 import * as repo from "./repository";
 import { syncConfig } from "./sync-config";
@@ -28,8 +29,8 @@ import type { KeyResult, Plan, RunKind } from "./types";
 
 export interface RunnerDeps {
   db: Db;
-  /** for follow-up work: outcome notifications */
-  queue: JobQueue;
+  /** for the events a finished run emits */
+  queue: EngineQueue;
   keyRing: () => Promise<KeyRing>;
   qoveryBaseUrl: string;
   settings: EngineSettings;
@@ -37,8 +38,6 @@ export interface RunnerDeps {
   /** how Qovery is reached; the global fetch in production */
   fetch?: (request: Request) => Promise<Response>;
 }
-
-const DONE: JobOutcome = { kind: "done" };
 
 /** Waiting for a busy sync: soon at first, then less often (`attempts`: the run's attempts so far). */
 const busyDelaySeconds = (attempts: number) => backoffDelay(attempts + 1, { base: 5, cap: 60 });
@@ -75,7 +74,7 @@ function countResults(results: KeyResult[], plan: Plan | null): Record<string, n
   return counts;
 }
 
-export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise<JobOutcome> {
+export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise<JobOutcome<SyncRunJob>> {
   const { db, settings } = deps;
   const run = await repo.getRun(db, job.runId);
   if (!run || run.status === "succeeded" || run.status === "failed") return DONE; // a redelivered message of a finished run
@@ -123,7 +122,7 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
     ]);
     if (removeAndDelete && status === "succeeded") await repo.deleteSync(db, run.syncId);
     log.info("sync_run_finished", { status, calls: previous.qoveryCalls + calls, attempt });
-    await publishSyncEvent(deps, {
+    await emitSyncEvent(deps.queue, {
       type: status === "failed" ? "sync.failed" : run.kind === "remove" ? "sync.removed" : "sync.succeeded",
       projectId: record.sync.projectId,
       syncId: run.syncId,
@@ -151,7 +150,7 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
     // mistake the waiting run for a crashed one.
     await repo.renewLease(db, lease, delaySeconds + settings.leaseSeconds);
     log.warn("sync_run_retry", { delaySeconds, attempt });
-    return { kind: "requeue", delaySeconds, job: { ...job, fence: lease.fence } } satisfies JobOutcome;
+    return { kind: "requeue", delaySeconds, job: { ...job, fence: lease.fence } } satisfies JobOutcome<SyncRunJob>;
   };
 
   // The connection's allowlist may have changed since the sync was set up: refuse before any call to Qovery.

@@ -2,7 +2,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { secretSyncs, syncRuns } from "../db/schema";
-import type { JobQueue } from "../queue/messages";
+import type { SyncRunJob } from "./jobs";
 import { findOpenRun, newRun, requestedByColumns, statusColumns, type RunRequester, type RunRow, type SyncRow } from "./repository";
 import type { RunKind, RunTrigger } from "./types";
 
@@ -14,7 +14,7 @@ export interface RunRequest {
 
 export async function requestRun(
   db: Db,
-  queue: JobQueue,
+  queue: Queue<SyncRunJob>,
   sync: SyncRow,
   kind: RunKind,
   trigger: RunTrigger,
@@ -49,7 +49,7 @@ export async function requestRun(
  */
 async function joinWaitingRun(
   db: Db,
-  queue: JobQueue,
+  queue: Queue<SyncRunJob>,
   run: RunRow,
   trigger: RunTrigger,
   requestedBy: RunRequester,

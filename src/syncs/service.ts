@@ -20,8 +20,8 @@ import type { Db } from "../db/client";
 import { folders } from "../db/schema";
 import { badRequest, notFound, validationFailure } from "../lib/errors";
 import { nowIso } from "../lib/time";
-import type { JobQueue } from "../queue/messages";
 import { findEnvironmentBySlug, getProjectRow } from "../store/projects";
+import type { EngineQueue } from "./jobs";
 import { keySchemaProblemFor } from "./key-schema";
 import { FOLDER_MISSING, SyncSourceError } from "./errors";
 import { prepareSyncPlan } from "./prepare";
@@ -34,7 +34,7 @@ import { assertCanReadSource } from "./source-access";
 import type { QoveryDestinationConfig, QoverySyncOptions } from "./types";
 
 export interface SyncServiceDeps extends ConnectionServiceDeps {
-  queue: JobQueue;
+  queue: EngineQueue;
 }
 
 export type SyncAction = ProjectAction<"secret-syncs">;

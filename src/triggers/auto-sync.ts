@@ -14,23 +14,23 @@ import { createDb, type Db } from "../db/client";
 import { environments, secretSyncs } from "../db/schema";
 import { loadKeyRing, type KeyRing } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
-import type { JobQueue } from "../queue/messages";
 import type { ChangeEvent } from "../store/changes";
 import type { StoreContext } from "../store/context";
 import { locationKey, readResolvedSecrets } from "../store/secret-reader";
 import type { RunRequester, SyncRow } from "../syncs/repository";
 import { requestRun, type RunRequest } from "../syncs/runs";
 import type { RunTrigger } from "../syncs/types";
+import type { TriggerQueue } from "./jobs";
 
 export interface TriggerDeps {
   db: Db;
-  queue: JobQueue;
+  queue: TriggerQueue;
   keyRing: () => Promise<KeyRing>;
 }
 
 export const triggerDeps = (env: Env): TriggerDeps => ({
   db: createDb(env.DB),
-  queue: env.SYNC_QUEUE as JobQueue,
+  queue: env.SYNC_QUEUE as TriggerQueue,
   keyRing: () => loadKeyRing(env.ENCRYPTION_KEY),
 });
 

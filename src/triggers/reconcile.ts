@@ -12,9 +12,10 @@ import { createQoveryClient } from "../qovery/client";
 import { QoveryError } from "../qovery/errors";
 import { secretSyncs, syncRuns } from "../db/schema";
 import type { Logger } from "../lib/logger";
+import { sendAll } from "../lib/jobs";
 import { nowIso } from "../lib/time";
-import type { JobQueue, QueueJob } from "../queue/messages";
 import { detectDrift } from "../syncs/drift";
+import { emitSyncEvent } from "../syncs/events";
 import { matchesFingerprint } from "../syncs/fingerprint";
 import { isAtTarget } from "../syncs/plan";
 import type { EngineSettings } from "../syncs/engine-settings";
@@ -22,9 +23,10 @@ import { listDestination } from "../syncs/prepare";
 import * as repo from "../syncs/repository";
 import { requestRun } from "../syncs/runs";
 import { syncConfig } from "../syncs/sync-config";
+import type { SyncRunJob } from "../syncs/jobs";
 import type { DriftItem, DriftReport } from "../syncs/types";
-import { publishSyncEvent } from "./notifications";
 import type { TriggerDeps } from "./auto-sync";
+import type { DriftCheckJob } from "./jobs";
 
 /** A drift check is skipped when the previous one is more recent than this (cron runs may overlap or bunch up). */
 const DRIFT_CHECK_MIN_INTERVAL_MS = 60_000;
@@ -38,10 +40,6 @@ const CRON = systemActor("cron");
 export function failedRetryDelayMs(consecutiveFailures: number): number {
   const minutes = [5, 15, 60][consecutiveFailures - 1] ?? 60;
   return minutes * 60_000;
-}
-
-async function sendAll(queue: JobQueue, jobs: QueueJob[]) {
-  for (let i = 0; i < jobs.length; i += 100) await queue.sendBatch(jobs.slice(i, i + 100).map((body) => ({ body })));
 }
 
 export interface FanOutReport {
@@ -70,9 +68,9 @@ export async function fanOutReconciliation(deps: TriggerDeps, now = Date.now()):
     )
     .all();
 
-  await sendAll(queue, [
-    ...dueForDriftCheck.map((s): QueueJob => ({ type: "drift-check", syncId: s.id })),
-    ...stuck.map((r): QueueJob => ({ type: "sync-run", syncId: r.syncId, runId: r.id })),
+  await sendAll<DriftCheckJob | SyncRunJob>(queue, [
+    ...dueForDriftCheck.map((s) => ({ type: "drift-check" as const, syncId: s.id })),
+    ...stuck.map((r) => ({ type: "sync-run" as const, syncId: r.syncId, runId: r.id })),
   ]);
 
   const failed = enabled.filter((s) => s.isAutoSyncEnabled && s.syncStatus === "failed" && s.consecutiveFailures > 0 && s.lastSyncJobId);
@@ -160,7 +158,7 @@ export async function checkDrift(deps: DriftDeps, syncId: string): Promise<Drift
     ...edited.map((key) => repo.invalidateFingerprint(db, syncId, config.target, key)),
   ]);
   if (items.length && driftChanged(record.sync.driftReportJson, items)) {
-    await publishSyncEvent(deps, {
+    await emitSyncEvent(deps.queue, {
       type: "sync.drift_detected",
       projectId: record.sync.projectId,
       syncId,

@@ -16,8 +16,8 @@ import { decryptField, encryptField, type KeyRing } from "../lib/crypto";
 import { conflict, notFound } from "../lib/errors";
 import { MAX_ENDPOINTS_PER_PROJECT } from "../lib/limits";
 import { addSeconds, nowIso } from "../lib/time";
+import { generateWebhookSecret } from "../lib/webhook-signature";
 import { getProjectRow } from "../store/projects";
-import { generateWebhookSecret } from "./webhook-signature";
 
 export const RECEIVER_PATH = "/api/v1/webhooks/secret-changes";
 /** the receiver finds the endpoint by this query parameter (the secret alone does not name it) */

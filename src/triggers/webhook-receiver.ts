@@ -16,12 +16,12 @@ import { ApiError, badRequest, forbidden, unauthorized, validationFailure } from
 import { MAX_WEBHOOK_SYNC_IDS, RECEIVER_MAX_BODY_BYTES } from "../lib/limits";
 import type { Logger } from "../lib/logger";
 import { nowIso } from "../lib/time";
+import { generateWebhookSecret, verifyWebhook, WEBHOOK_TOLERANCE_SECONDS } from "../lib/webhook-signature";
 import { environmentField, requiredPathField } from "../store/path-fields";
 import { findEnvironmentBySlug } from "../store/projects";
 import { locationKey } from "../store/secret-reader";
 import { triggerSyncsForChanges, type TriggerDeps } from "./auto-sync";
 import { candidateSecrets, findEndpointRow } from "./webhook-endpoints";
-import { generateWebhookSecret, verifyWebhook, WEBHOOK_TOLERANCE_SECONDS } from "./webhook-signature";
 
 export const INVALID_SIGNATURE_MESSAGE = "Invalid or missing webhook signature";
 

@@ -10,7 +10,7 @@ import { chunk, itemsPerStatement, rowsPerInsert } from "../../src/db/chunks";
 import { webhookDeliveries } from "../../src/db/schema";
 import { createDb } from "../../src/db/client";
 import type { JobQueue } from "../../src/queue/messages";
-import { publishSyncEvent } from "../../src/triggers/notifications";
+import { publishSyncEvent } from "../../src/notifications/delivery";
 import { MAX_SUBSCRIPTIONS_PER_PROJECT, MAX_WEBHOOK_SYNC_IDS } from "../../src/lib/limits";
 import { api, createProject, sendSignedNotice } from "../helpers/api";
 import { D1_LIMITS, d1LimitViolation, takeD1Violations } from "../helpers/d1-guard";

@@ -25,7 +25,7 @@ import {
 } from "../../src/lib/limits";
 import { FOLDER_NAME_TOO_LONG, INVALID_FOLDER_NAME } from "../../src/store/paths";
 import { SECRET_COMMENT_TOO_LONG, SECRET_KEY_TOO_LONG } from "../../src/store/secret-rules";
-import { SYNC_EVENT_TYPES } from "../../src/triggers/notifications";
+import { SYNC_EVENT_TYPES } from "../../src/syncs/events";
 import { api, sendSignedNotice, type ApiResponse } from "../helpers/api";
 import { pathOfLength } from "../helpers/paths";
 import { listSecrets, makeFolder } from "../helpers/store";

@@ -8,9 +8,10 @@ import { describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
 import { loadKeyRing } from "../../src/lib/crypto";
 import { createLogger } from "../../src/lib/logger";
-import type { JobQueue, NotificationJob } from "../../src/queue/messages";
-import { forbiddenTarget, notificationUrlProblem, numericHostV4, parseIpv6 } from "../../src/triggers/notification-targets";
-import { deliverNotification, NO_ANSWER_ERROR, publishSyncEvent, type SyncEvent } from "../../src/triggers/notifications";
+import { deliverNotification, NO_ANSWER_ERROR, publishSyncEvent, type NotificationJob } from "../../src/notifications/delivery";
+import { forbiddenTarget, notificationUrlProblem, numericHostV4, parseIpv6 } from "../../src/notifications/url-policy";
+import type { JobQueue } from "../../src/queue/messages";
+import type { SyncEvent } from "../../src/syncs/events";
 import { api, createProject } from "../helpers/api";
 import { ReceiverInbox } from "../helpers/receiver";
 

@@ -2,7 +2,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { createApp } from "../../src/app";
-import { webhookHeaders } from "../../src/triggers/webhook-signature";
+import { webhookHeaders } from "../../src/lib/webhook-signature";
 
 export interface ApiResponse<T = any> {
   status: number;

@@ -11,7 +11,9 @@ import { createLogger } from "../../src/lib/logger";
 import { systemActor } from "../../src/access/actor";
 import { engineSettings, type EngineSettings } from "../../src/syncs/engine-settings";
 import { acquireLease, findSyncRecord, getRun, newRun, syncRunsTable } from "../../src/syncs/repository";
-import type { JobOutcome, JobQueue, SyncRunJob } from "../../src/queue/messages";
+import type { JobOutcome } from "../../src/lib/jobs";
+import type { JobQueue } from "../../src/queue/messages";
+import type { SyncRunJob } from "../../src/syncs/jobs";
 import { FOLDER_MISSING } from "../../src/syncs/errors";
 import { processSyncRun, retryDelaySeconds } from "../../src/syncs/runner";
 import { createSync, qoveryValues, syncFixture } from "../helpers/sync-fixtures";
@@ -50,7 +52,7 @@ async function manualSync(secretCount: number) {
 async function deliverUntilDone(syncId: string, runId: string, settings: Partial<EngineSettings>) {
   const perDelivery: number[] = [];
   let job: SyncRunJob = { type: "sync-run", syncId, runId };
-  let outcome: JobOutcome;
+  let outcome: JobOutcome<SyncRunJob>;
   do {
     let calls = 0;
     outcome = await processSyncRun(deps(settings, () => calls++), job);

@@ -7,11 +7,12 @@ import { describe, expect, it, vi } from "vitest";
 import { createDb } from "../../src/db/client";
 import { loadKeyRing } from "../../src/lib/crypto";
 import { createLogger } from "../../src/lib/logger";
-import type { JobQueue, NotificationJob } from "../../src/queue/messages";
-import { notificationUrlProblem } from "../../src/triggers/notification-targets";
-import { deliverNotification, publishSyncEvent, retryDelaySeconds, type SyncEvent } from "../../src/triggers/notifications";
-import type { WebhookSettings } from "../../src/triggers/webhook-settings";
-import { verifyWebhook } from "../../src/triggers/webhook-signature";
+import { verifyWebhook } from "../../src/lib/webhook-signature";
+import { deliverNotification, publishSyncEvent, retryDelaySeconds, type NotificationJob } from "../../src/notifications/delivery";
+import type { WebhookSettings } from "../../src/notifications/settings";
+import { notificationUrlProblem } from "../../src/notifications/url-policy";
+import type { JobQueue } from "../../src/queue/messages";
+import { emitSyncEvent, MAX_EVENT_MESSAGE_LENGTH, type SyncEvent, type SyncEventJob } from "../../src/syncs/events";
 import { api, createProject, createToken } from "../helpers/api";
 import { ReceiverInbox, type ReceivedRequest } from "../helpers/receiver";
 
@@ -34,7 +35,7 @@ const event = (projectId: string, over: Partial<SyncEvent> = {}): SyncEvent => (
   runId: crypto.randomUUID(),
   counts: { created: 1, failed: 2 },
   message: "Qovery answered 503",
-  occurredAt: "2026-11-26T10:00:00.000Z",
+  occurredAt: new Date().toISOString(),
   ...over,
 });
 
@@ -143,6 +144,30 @@ describe("delivery", () => {
 
     expect(await publishSyncEvent(deps, event(project.id, { type: "sync.drift_detected" }))).toBe(0);
     expect(await publishSyncEvent(deps, event((await createProject()).id))).toBe(0);
+  });
+
+  it("reaches only the subscriptions that existed when the event occurred", async () => {
+    const project = await createProject();
+    const earlier = event(project.id);
+    const inbox = new ReceiverInbox();
+    const { subscription } = await subscribe(project.id, inbox.url, ["sync.failed"]);
+    expect(subscription.id).toBeTruthy();
+    expect(await publishSyncEvent(deps, { ...earlier, occurredAt: new Date(Date.parse(earlier.occurredAt) - 1).toISOString() })).toBe(0);
+    expect(await publishSyncEvent(deps, event(project.id))).toBe(1);
+  });
+
+  it("the engine emits an event as one queue message, its message cut to MAX_EVENT_MESSAGE_LENGTH", async () => {
+    const sent: unknown[] = [];
+    const queue = { send: async (body: unknown) => void sent.push(body) } as unknown as Queue<SyncEventJob>;
+    const long = event("p", { message: "x".repeat(MAX_EVENT_MESSAGE_LENGTH + 1) });
+    await emitSyncEvent(queue, long);
+    await emitSyncEvent(queue, event("p", { message: "x".repeat(MAX_EVENT_MESSAGE_LENGTH) }));
+    await emitSyncEvent(queue, event("p", { message: null }));
+    expect(sent).toEqual([
+      { type: "sync-event", event: { ...long, message: "x".repeat(MAX_EVENT_MESSAGE_LENGTH) } },
+      { type: "sync-event", event: expect.objectContaining({ message: "x".repeat(MAX_EVENT_MESSAGE_LENGTH) }) },
+      { type: "sync-event", event: expect.objectContaining({ message: null }) },
+    ]);
   });
 
   it("retries after receiver errors with the same webhook-id, each attempt freshly signed", async () => {

@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { RECEIVER_MAX_BODY_BYTES } from "../../src/lib/limits";
 import { INVALID_SIGNATURE_MESSAGE } from "../../src/triggers/webhook-receiver";
-import { webhookHeaders } from "../../src/triggers/webhook-signature";
+import { webhookHeaders } from "../../src/lib/webhook-signature";
 import { api, call, createProject, createToken, unique } from "../helpers/api";
 import { createFolder, createSync, putSecrets, qoveryValues, syncFixture, waitForRun, type SyncFixture } from "../helpers/sync-fixtures";
 

@@ -8,7 +8,7 @@ import {
   webhookHeaders,
   webhookSecretKey,
   WebhookSecretError,
-} from "../../src/triggers/webhook-signature";
+} from "../../src/lib/webhook-signature";
 
 // The reference vector of the Standard Webhooks libraries.
 const SPEC = {

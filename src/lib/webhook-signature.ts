@@ -1,6 +1,6 @@
 /**
  * Standard Webhooks (https://www.standardwebhooks.com) signing and verification, pure and shared by the inbound
- * receiver and outbound notifications.
+ * receiver (triggers) and outbound notifications.
  *
  * - headers `webhook-id`, `webhook-timestamp` (Unix seconds) and `webhook-signature`, a space-separated list of
  *   `v1,<base64 HMAC-SHA256 over "<id>.<timestamp>.<body>">`;
@@ -10,8 +10,8 @@
  *
  * Failures carry a reason for logs and tests only; the HTTP layer answers every one of them with the same 401.
  */
-import { fromBase64, toBase64 } from "../lib/encoding";
-import { hmacSha256, timingSafeEqualBytes } from "../lib/crypto";
+import { fromBase64, toBase64 } from "./encoding";
+import { hmacSha256, timingSafeEqualBytes } from "./crypto";
 
 export const WEBHOOK_SECRET_PREFIX = "whsec_";
 /** five minutes, both ways (stale and future) */
