@@ -9,13 +9,12 @@ import { backoffDelay } from "../lib/backoff";
 import { loadKeyRing } from "../lib/crypto";
 import { DONE, type JobOutcome } from "../lib/jobs";
 import { createLogger, type Logger } from "../lib/logger";
-import { nowIso } from "../lib/time";
 import { triggerDeps } from "../triggers/auto-sync";
 import { checkDrift } from "../triggers/reconcile";
 import { engineSettings } from "../syncs/engine-settings";
-import * as repo from "../syncs/repository";
+import { getRun } from "../syncs/repository";
+import { deadLetter } from "../syncs/run-state";
 import { processSyncRun } from "../syncs/runner";
-import { formatSyncMessage } from "../syncs/sync-message";
 import { deliverNotification, publishSyncEvent, recordDeadLetteredDelivery } from "../notifications/delivery";
 import { webhookSettings } from "../notifications/settings";
 import type { JobQueue, QueueJob } from "./messages";
@@ -75,15 +74,6 @@ async function recordDeadLetter(db: Db, job: QueueJob, log: Logger) {
   log.error("queue_job_dead_lettered", { type: job.type });
   if (job.type === "notification") return recordDeadLetteredDelivery(db, job.deliveryId);
   if (job.type !== "sync-run") return;
-  const run = await repo.getRun(db, job.runId);
-  if (!run || run.status === "succeeded" || run.status === "failed") return;
-  const message = "The run could not be processed after repeated attempts (dead-lettered); trigger it again";
-  const columns = repo.statusColumns(run.kind);
-  await db.batch([
-    db.update(repo.syncRunsTable).set({ status: "failed", message, finishedAt: nowIso() }).where(repo.runIdIs(run.id)),
-    db
-      .update(repo.secretSyncsTable)
-      .set({ [columns.status]: "failed", [columns.message]: formatSyncMessage({ error: message }), leaseRunId: null, leaseExpiresAt: null })
-      .where(repo.syncIdIs(run.syncId)),
-  ]);
+  const run = await getRun(db, job.runId);
+  if (run) await deadLetter(db, run);
 }

@@ -1,10 +1,12 @@
-/** D1 access for secret syncs, their runs, their ledger and their lease. No policy here: only named queries. */
-import { and, asc, desc, eq, ne, sql } from "drizzle-orm";
+/**
+ * D1 reads of secret syncs and their runs, and their ledger. No policy here: only named queries. A run's lifecycle
+ * (its row, the sync's status fields, the lease) is written by run-state.ts alone.
+ */
+import { and, asc, desc, eq, ne } from "drizzle-orm";
 import { runBatch, type Db } from "../db/client";
 import { appConnections, environments, folders, secretSyncs, syncLedger, syncRuns } from "../db/schema";
 import type { AuditActor } from "../audit/audit-log";
-import { nowIso } from "../lib/time";
-import type { DestinationTarget, KeyResult, LedgerEntry, RunKind, RunTrigger } from "./types";
+import type { DestinationTarget, KeyResult, LedgerEntry, RunKind } from "./types";
 
 export type SyncRow = typeof secretSyncs.$inferSelect;
 export type RunRow = typeof syncRuns.$inferSelect;
@@ -56,12 +58,34 @@ export async function syncNameTaken(db: Db, projectId: string, name: string, exc
   return !!row;
 }
 
+/** The sync's columns that only run-state.ts writes: its status fields and its lease. */
+export const RUN_STATE_COLUMNS = [
+  "syncStatus",
+  "lastSyncJobId",
+  "lastSyncMessage",
+  "lastSyncedAt",
+  "removeStatus",
+  "lastRemoveJobId",
+  "lastRemoveMessage",
+  "lastRemovedAt",
+  "consecutiveFailures",
+  "driftStatus",
+  "lastDriftCheckAt",
+  "driftReportJson",
+  "leaseRunId",
+  "leaseExpiresAt",
+  "leaseFence",
+] as const satisfies readonly (keyof SyncRow)[];
+
+/** What may change on a sync outside its runs: its settings, never its run state. */
+export type SyncPatch = Partial<Omit<SyncRow, (typeof RUN_STATE_COLUMNS)[number]>>;
+
 /** The statements below run when awaited, or inside a caller's `db.batch` (with the audit entry, say). */
 export function insertSync(db: Db, row: SyncRow) {
   return db.insert(secretSyncs).values(row);
 }
 
-export function updateSync(db: Db, syncId: string, patch: Partial<SyncRow>) {
+export function updateSync(db: Db, syncId: string, patch: SyncPatch) {
   return db.update(secretSyncs).set(patch).where(eq(secretSyncs.id, syncId));
 }
 
@@ -86,42 +110,12 @@ export async function findOpenRun(db: Db, syncId: string, kind: RunKind): Promis
 /** Who asked for a run, as the run history shows it: a person, a credential, a webhook endpoint or the system. */
 export type RunRequester = AuditActor;
 
-export const requestedByColumns = (requester: RunRequester) => ({
-  requestedByType: requester.kind,
-  requestedById: requester.id,
-  requestedByName: requester.name,
-});
-
-export function newRun(syncId: string, kind: RunKind, trigger: RunTrigger, requestedBy: RunRequester): RunRow {
-  return {
-    id: crypto.randomUUID(),
-    syncId,
-    kind,
-    trigger,
-    status: "pending",
-    attempts: 0,
-    invocations: 0,
-    message: null,
-    countsJson: "{}",
-    resultsJson: "[]",
-    qoveryCalls: 0,
-    ...requestedByColumns(requestedBy),
-    createdAt: nowIso(),
-    startedAt: null,
-    finishedAt: null,
-  };
-}
-
 export async function getRun(db: Db, runId: string): Promise<RunRow | undefined> {
   return db.select().from(syncRuns).where(eq(syncRuns.id, runId)).get();
 }
 
 export async function listRuns(db: Db, syncId: string, limit: number): Promise<RunRow[]> {
   return db.select().from(syncRuns).where(eq(syncRuns.syncId, syncId)).orderBy(desc(syncRuns.createdAt)).limit(limit).all();
-}
-
-export async function updateRun(db: Db, runId: string, patch: Partial<RunRow>): Promise<void> {
-  await db.update(syncRuns).set(patch).where(eq(syncRuns.id, runId));
 }
 
 export interface RunProgress {
@@ -204,70 +198,3 @@ export function invalidateFingerprint(db: Db, syncId: string, target: Destinatio
 export async function forgetLedgerEntries(db: Db, syncId: string, places: { scope: string; parentId: string; destinationKey: string }[]) {
   await runBatch(db, places.map((p) => forgetLedgerEntry(db, syncId, p)));
 }
-
-// ===== Lease (one writer per sync, capped writers per connection)
-
-export interface Lease {
-  syncId: string;
-  runId: string;
-  fence: number;
-}
-
-/**
- * Takes the sync's lease for `runId` with one conditional UPDATE (D1 has no interactive transactions): when it is
- * free or expired, or when `handoverFence` is the fence of this run's own live lease (a continuation the previous
- * invocation asked for). A duplicate delivery of the run's job carries no such fence and waits like any other.
- * Refused while `maxPerConnection` other syncs of the same connection hold a live lease. Each take-over increments
- * the fencing token, so a writer that lost its lease can tell.
- */
-export async function acquireLease(
-  db: Db,
-  sync: SyncRow,
-  runId: string,
-  handoverFence: number | undefined,
-  ttlSeconds: number,
-  maxPerConnection: number,
-): Promise<Lease | null> {
-  const now = nowIso();
-  const until = new Date(Date.now() + ttlSeconds * 1000).toISOString();
-  const row = await db.get<{ lease_fence: number }>(sql`
-    update secret_syncs
-       set lease_run_id = ${runId}, lease_expires_at = ${until}, lease_fence = lease_fence + 1
-     where id = ${sync.id}
-       and (lease_run_id is null or lease_expires_at < ${now} or (lease_run_id = ${runId} and lease_fence = ${handoverFence ?? -1}))
-       and (select count(*) from secret_syncs other
-             where other.connection_id = ${sync.connectionId} and other.id <> ${sync.id}
-               and other.lease_run_id is not null and other.lease_expires_at >= ${now}) < ${maxPerConnection}
-    returning lease_fence`);
-  return row ? { syncId: sync.id, runId, fence: row.lease_fence } : null;
-}
-
-/** Extends the lease; false when another writer has taken it over (the caller must stop writing). */
-export async function renewLease(db: Db, lease: Lease, ttlSeconds: number): Promise<boolean> {
-  const until = new Date(Date.now() + ttlSeconds * 1000).toISOString();
-  const result = await db
-    .update(secretSyncs)
-    .set({ leaseExpiresAt: until })
-    .where(and(eq(secretSyncs.id, lease.syncId), eq(secretSyncs.leaseFence, lease.fence), eq(secretSyncs.leaseRunId, lease.runId)))
-    .run();
-  return result.meta.changes > 0;
-}
-
-export function releaseLease(db: Db, lease: Lease) {
-  return db
-    .update(secretSyncs)
-    .set({ leaseRunId: null, leaseExpiresAt: null })
-    .where(and(eq(secretSyncs.id, lease.syncId), eq(secretSyncs.leaseFence, lease.fence)));
-}
-
-export const statusColumns = (kind: RunKind) =>
-  kind === "sync"
-    ? ({ status: "syncStatus", jobId: "lastSyncJobId", message: "lastSyncMessage", at: "lastSyncedAt" } as const)
-    : ({ status: "removeStatus", jobId: "lastRemoveJobId", message: "lastRemoveMessage", at: "lastRemovedAt" } as const);
-
-
-/** For callers that compose their own batched status updates. */
-export const syncRunsTable = syncRuns;
-export const secretSyncsTable = secretSyncs;
-export const runIdIs = (runId: string) => eq(syncRuns.id, runId);
-export const syncIdIs = (syncId: string) => eq(secretSyncs.id, syncId);

@@ -3,7 +3,6 @@
  * then record the outcome on the run and on the sync's Infisical-style status fields, and emit the run's event.
  * Everything it decides is returned as a `JobOutcome`; the queue consumer turns that into ack / follow-up messages.
  */
-import { sql } from "drizzle-orm";
 import { createQoveryClient, type QoveryClient } from "../qovery/client";
 import { destinationRefusal } from "../connections/allowed-destinations";
 import { loadQoveryConnection, qoveryAs } from "../connections/service";
@@ -13,7 +12,6 @@ import { DONE, type JobOutcome } from "../lib/jobs";
 import { ApiError } from "../lib/errors";
 import type { KeyRing } from "../lib/crypto";
 import type { Logger } from "../lib/logger";
-import { nowIso } from "../lib/time";
 import { QoveryAuthError, QoveryError, QoveryForbiddenError, QoveryNotFoundError, QoveryRateLimitError, QoveryValidationError } from "../qovery/errors";
 import { applyPlan, type ApplyResult } from "./apply";
 import type { EngineSettings } from "./engine-settings";
@@ -22,6 +20,7 @@ import { emitSyncEvent } from "./events";
 import type { EngineQueue, SyncRunJob } from "./jobs";
 import { prepareSyncPlan } from "./prepare";
 import * as repo from "./repository";
+import * as runState from "./run-state";
 import { syncConfig } from "./sync-config";
 import { formatSyncMessage, summarizeFailures } from "./sync-message";
 import type { KeyResult, Plan, RunKind } from "./types";
@@ -80,46 +79,21 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
   if (!run || run.status === "succeeded" || run.status === "failed") return DONE; // a redelivered message of a finished run
   const record = await repo.findSyncRecord(db, job.syncId);
   if (!record) {
-    await repo.updateRun(db, run.id, { status: "failed", message: "The sync was deleted before this run could finish", finishedAt: nowIso() });
+    await runState.abandonRun(db, run);
     return DONE;
   }
-  const lease = await repo.acquireLease(db, record.sync, run.id, job.fence, settings.leaseSeconds, settings.connectionConcurrency);
+  const lease = await runState.acquireLease(db, record.sync, run.id, job.fence, settings.leaseSeconds, settings.connectionConcurrency);
   if (!lease) return { kind: "requeue", delaySeconds: busyDelaySeconds(run.attempts) };
 
   const log = deps.log.child({ syncId: run.syncId, runId: run.id, kind: run.kind });
-  const attempt = run.attempts + 1;
-  const columns = repo.statusColumns(run.kind);
-  await db.batch([
-    db
-      .update(repo.syncRunsTable)
-      .set({ status: "running", attempts: attempt, invocations: sql`${repo.syncRunsTable.invocations} + 1`, startedAt: run.startedAt ?? nowIso() })
-      .where(repo.runIdIs(run.id)),
-    db.update(repo.secretSyncsTable).set({ [columns.status]: "running" }).where(repo.syncIdIs(run.syncId)),
-  ]);
+  const attempt = await runState.markRunning(db, run);
 
   let calls = 0;
   const previous = repo.runProgress(run);
   const finish = async (status: "succeeded" | "failed", message: string | null, results: KeyResult[], plan: Plan | null) => {
-    const finishedAt = nowIso();
     const removeAndDelete = run.kind === "remove" && record.sync.deleteAfterRemove;
-    await db.batch([
-      db
-        .update(repo.syncRunsTable)
-        .set({ status, message, finishedAt, resultsJson: JSON.stringify(results), countsJson: JSON.stringify(countResults(results, plan)), qoveryCalls: previous.qoveryCalls + calls })
-        .where(repo.runIdIs(run.id)),
-      db
-        .update(repo.secretSyncsTable)
-        .set({
-          [columns.status]: status,
-          [columns.message]: message,
-          [columns.jobId]: run.id,
-          ...(status === "succeeded" ? { [columns.at]: finishedAt } : {}),
-          ...(run.kind === "remove" ? { deleteAfterRemove: false } : {}),
-          ...(run.kind === "sync" ? { consecutiveFailures: status === "succeeded" ? 0 : record.sync.consecutiveFailures + 1 } : {}),
-        })
-        .where(repo.syncIdIs(run.syncId)),
-      repo.releaseLease(db, lease),
-    ]);
+    const counts = countResults(results, plan);
+    const finishedAt = await runState.finish(db, run, record.sync, lease, { status, message, results, counts, qoveryCalls: previous.qoveryCalls + calls });
     if (removeAndDelete && status === "succeeded") await repo.deleteSync(db, run.syncId);
     log.info("sync_run_finished", { status, calls: previous.qoveryCalls + calls, attempt });
     await emitSyncEvent(deps.queue, {
@@ -128,7 +102,7 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
       syncId: run.syncId,
       syncName: record.sync.name,
       runId: run.id,
-      counts: countResults(results, plan),
+      counts,
       message,
       occurredAt: finishedAt,
     });
@@ -136,19 +110,13 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
   };
   const retryLater = async (reason: string, requestedMs: number | null, results: KeyResult[]) => {
     const delaySeconds = retryDelaySeconds(attempt, requestedMs, settings.retryBaseSeconds);
-    await db.batch([
-      db
-        .update(repo.syncRunsTable)
-        .set({ resultsJson: JSON.stringify(results), qoveryCalls: previous.qoveryCalls + calls, message: reason })
-        .where(repo.runIdIs(run.id)),
-      db
-        .update(repo.secretSyncsTable)
-        .set({ [columns.status]: "pending", [columns.message]: formatSyncMessage({ message: `Retrying in ${delaySeconds} s (attempt ${attempt} of ${settings.maxAttempts})`, error: reason }) })
-        .where(repo.syncIdIs(run.syncId)),
-    ]);
-    // The run keeps its lease through the wait: other runs would meet the same Qovery trouble, and the cron must not
-    // mistake the waiting run for a crashed one.
-    await repo.renewLease(db, lease, delaySeconds + settings.leaseSeconds);
+    await runState.scheduleRetry(db, run, lease, {
+      results,
+      qoveryCalls: previous.qoveryCalls + calls,
+      reason,
+      syncMessage: formatSyncMessage({ message: `Retrying in ${delaySeconds} s (attempt ${attempt} of ${settings.maxAttempts})`, error: reason }),
+      holdLeaseSeconds: delaySeconds + settings.leaseSeconds,
+    });
     log.warn("sync_run_retry", { delaySeconds, attempt });
     return { kind: "requeue", delaySeconds, job: { ...job, fence: lease.fence } } satisfies JobOutcome<SyncRunJob>;
   };
@@ -199,7 +167,7 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
       syncId: run.syncId,
       budget: { used: () => calls, limit: settings.subrequestBudget },
       concurrency: settings.writeConcurrency,
-      stillOwner: () => repo.renewLease(db, lease, settings.leaseSeconds),
+      stillOwner: () => runState.renewLease(db, lease, settings.leaseSeconds),
     },
     plan,
   );
@@ -217,7 +185,7 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
       return finish("failed", formatSyncMessage({ error: message }), results, plan);
     }
     // Keep the lease: the follow-up message continues this run right away.
-    await repo.updateRun(db, run.id, { resultsJson: JSON.stringify(results), qoveryCalls: previous.qoveryCalls + calls, attempts: progressed ? attempt - 1 : attempt });
+    await runState.recordProgress(db, run, { results, qoveryCalls: previous.qoveryCalls + calls, attempts: progressed ? attempt - 1 : attempt });
     log.info("sync_run_continues", { calls });
     return { kind: "requeue", delaySeconds: 0, job: { ...job, fence: lease.fence } };
   }

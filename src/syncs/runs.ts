@@ -1,9 +1,8 @@
 /** Asking for a run: one pending run per sync and kind; triggers that arrive while it waits join it. */
-import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { secretSyncs, syncRuns } from "../db/schema";
 import type { SyncRunJob } from "./jobs";
-import { findOpenRun, newRun, requestedByColumns, statusColumns, type RunRequester, type RunRow, type SyncRow } from "./repository";
+import { findOpenRun, type RunRequester, type RunRow, type SyncRow } from "./repository";
+import { claimPendingRun, markPending, newRun } from "./run-state";
 import type { RunKind, RunTrigger } from "./types";
 
 export interface RunRequest {
@@ -24,16 +23,7 @@ export async function requestRun(
   const waiting = await findOpenRun(db, sync.id, kind);
   if (waiting) return joinWaitingRun(db, queue, waiting, trigger, requestedBy, delaySeconds);
   const run = newRun(sync.id, kind, trigger, requestedBy);
-  const columns = statusColumns(kind);
-  // The partial unique index on pending runs makes a concurrent duplicate insert a no-op instead of a second run.
-  const [inserted] = await db.batch([
-    db.insert(syncRuns).values(run).onConflictDoNothing(),
-    db
-      .update(secretSyncs)
-      .set({ [columns.status]: "pending", [columns.jobId]: run.id })
-      .where(and(eq(secretSyncs.id, sync.id), sql`exists (select 1 from sync_runs where id = ${run.id})`)),
-  ]);
-  if (!inserted.meta.changes) {
+  if (!(await markPending(db, sync, run))) {
     const joined = await findOpenRun(db, sync.id, kind);
     if (joined) return joinWaitingRun(db, queue, joined, trigger, requestedBy, delaySeconds);
   }
@@ -56,8 +46,7 @@ async function joinWaitingRun(
   delaySeconds: number,
 ): Promise<RunRequest> {
   if (delaySeconds) return { run, queued: false };
-  const claimed = { trigger, ...requestedByColumns(requestedBy) };
-  await db.update(syncRuns).set(claimed).where(and(eq(syncRuns.id, run.id), eq(syncRuns.status, "pending")));
+  const claimed = await claimPendingRun(db, run, trigger, requestedBy);
   await queue.send({ type: "sync-run", syncId: run.syncId, runId: run.id });
-  return { run: { ...run, ...claimed }, queued: false };
+  return { run: claimed, queued: false };
 }

@@ -21,6 +21,7 @@ import { isAtTarget } from "../syncs/plan";
 import type { EngineSettings } from "../syncs/engine-settings";
 import { listDestination } from "../syncs/prepare";
 import * as repo from "../syncs/repository";
+import { recordDriftCheck } from "../syncs/run-state";
 import { requestRun } from "../syncs/runs";
 import { syncConfig } from "../syncs/sync-config";
 import type { SyncRunJob } from "../syncs/jobs";
@@ -150,13 +151,7 @@ export async function checkDrift(deps: DriftDeps, syncId: string): Promise<Drift
   });
   const report: DriftReport = { checkedAt: nowIso(), items };
   const edited = items.filter((i) => i.kind === "edited-elsewhere" || i.kind === "value-changed").map((i) => i.key);
-  await db.batch([
-    db
-      .update(secretSyncs)
-      .set({ driftStatus: items.length ? "drifted" : "in-sync", lastDriftCheckAt: report.checkedAt, driftReportJson: JSON.stringify(report) })
-      .where(eq(secretSyncs.id, syncId)),
-    ...edited.map((key) => repo.invalidateFingerprint(db, syncId, config.target, key)),
-  ]);
+  await recordDriftCheck(db, syncId, config.target, report, edited);
   if (items.length && driftChanged(record.sync.driftReportJson, items)) {
     await emitSyncEvent(deps.queue, {
       type: "sync.drift_detected",

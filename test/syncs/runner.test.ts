@@ -5,12 +5,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { secretSyncs } from "../../src/db/schema";
+import { secretSyncs, syncRuns } from "../../src/db/schema";
 import { loadKeyRing } from "../../src/lib/crypto";
 import { createLogger } from "../../src/lib/logger";
 import { systemActor } from "../../src/access/actor";
 import { engineSettings, type EngineSettings } from "../../src/syncs/engine-settings";
-import { acquireLease, findSyncRecord, getRun, newRun, syncRunsTable } from "../../src/syncs/repository";
+import { findSyncRecord, getRun } from "../../src/syncs/repository";
+import { acquireLease, newRun } from "../../src/syncs/run-state";
 import type { JobOutcome } from "../../src/lib/jobs";
 import type { JobQueue } from "../../src/queue/messages";
 import type { SyncRunJob } from "../../src/syncs/jobs";
@@ -37,7 +38,7 @@ function deps(settings: Partial<EngineSettings> = {}, onFetch?: () => void) {
 
 async function pendingRun(syncId: string) {
   const run = newRun(syncId, "sync", "manual", systemActor("test"));
-  await db.insert(syncRunsTable).values(run);
+  await db.insert(syncRuns).values(run);
   return run;
 }
 
