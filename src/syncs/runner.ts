@@ -3,17 +3,15 @@
  * then record the outcome on the run and on the sync's Infisical-style status fields, and emit the run's event.
  * Everything it decides is returned as a `JobOutcome`; the queue consumer turns that into ack / follow-up messages.
  */
-import { createQoveryClient, type QoveryClient } from "../qovery/client";
 import { destinationRefusal } from "../connections/allowed-destinations";
-import { loadQoveryConnection, qoveryAs } from "../connections/service";
-import type { Db } from "../db/client";
+import { loadQoveryConnection } from "../connections/service";
 import { backoffDelay } from "../lib/backoff";
 import { DONE, type JobOutcome } from "../lib/jobs";
 import { ApiError } from "../lib/errors";
-import type { KeyRing } from "../lib/crypto";
 import type { Logger } from "../lib/logger";
 import { QoveryAuthError, QoveryError, QoveryForbiddenError, QoveryNotFoundError, QoveryRateLimitError, QoveryValidationError } from "../qovery/errors";
 import { applyPlan, type ApplyResult } from "./apply";
+import { engineQoveryClient, type EngineQoveryDeps } from "./engine-qovery";
 import type { EngineSettings } from "./engine-settings";
 import { SyncSourceError } from "./errors";
 import { emitSyncEvent } from "./events";
@@ -25,17 +23,11 @@ import { syncConfig } from "./sync-config";
 import { formatSyncMessage, summarizeFailures } from "./sync-message";
 import type { KeyResult, Plan, RunKind } from "./types";
 
-
-export interface RunnerDeps {
-  db: Db;
+export interface RunnerDeps extends EngineQoveryDeps {
   /** for the events a finished run emits */
   queue: EngineQueue;
-  keyRing: () => Promise<KeyRing>;
-  qoveryBaseUrl: string;
   settings: EngineSettings;
   log: Logger;
-  /** how Qovery is reached; the global fetch in production */
-  fetch?: (request: Request) => Promise<Response>;
 }
 
 /** Waiting for a busy sync: soon at first, then less often (`attempts`: the run's attempts so far). */
@@ -124,22 +116,7 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
   // The connection's allowlist may have changed since the sync was set up: refuse before any call to Qovery.
   const refusal = destinationRefusal(await loadQoveryConnection(db, record.sync.connectionId), syncConfig(record).destination);
   if (refusal) return finish("failed", formatSyncMessage({ error: refusal }), previous.results, null);
-  const qovery = await qoveryAs(
-    {
-      db,
-      keyRing: deps.keyRing,
-      qovery: (token): QoveryClient =>
-        createQoveryClient({
-          baseUrl: deps.qoveryBaseUrl,
-          token,
-          fetch: deps.fetch,
-          timeoutMs: settings.qoveryTimeoutMs,
-          onCall: () => void calls++,
-          retry: { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5_000 },
-        }),
-    },
-    record.sync.connectionId,
-  );
+  const qovery = await engineQoveryClient(deps, record.sync.connectionId, () => void calls++);
   let prepared;
   try {
     prepared = await prepareSyncPlan(db, await deps.keyRing(), qovery, record, run.kind as RunKind);

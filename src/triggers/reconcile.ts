@@ -6,19 +6,18 @@
  */
 import { and, eq, inArray, isNotNull, lt, or, sql } from "drizzle-orm";
 import { systemActor } from "../access/actor";
-import { qoveryAs } from "../connections/service";
 import { itemsPerStatement, selectInChunks } from "../db/chunks";
-import { createQoveryClient } from "../qovery/client";
 import { QoveryError } from "../qovery/errors";
 import { secretSyncs, syncRuns } from "../db/schema";
 import type { Logger } from "../lib/logger";
 import { sendAll } from "../lib/jobs";
 import { nowIso } from "../lib/time";
 import { detectDrift } from "../syncs/drift";
+import { engineQoveryClient } from "../syncs/engine-qovery";
 import { emitSyncEvent } from "../syncs/events";
 import { matchesFingerprint } from "../syncs/fingerprint";
 import { isAtTarget } from "../syncs/plan";
-import type { EngineSettings } from "../syncs/engine-settings";
+import type { EngineQoveryDeps } from "../syncs/engine-qovery";
 import { listDestination } from "../syncs/prepare";
 import * as repo from "../syncs/repository";
 import { recordDriftCheck } from "../syncs/run-state";
@@ -97,9 +96,7 @@ function driftChanged(previousJson: string | null, items: DriftItem[]): boolean 
 
 const countByKind = (items: DriftItem[]) => items.reduce<Record<string, number>>((counts, i) => ({ ...counts, [i.kind]: (counts[i.kind] ?? 0) + 1 }), {});
 
-export interface DriftDeps extends TriggerDeps {
-  qoveryBaseUrl: string;
-  settings: EngineSettings;
+export interface DriftDeps extends TriggerDeps, EngineQoveryDeps {
   log: Logger;
 }
 
@@ -114,10 +111,7 @@ export async function checkDrift(deps: DriftDeps, syncId: string): Promise<Drift
   if (!record || !record.sync.isEnabled || !record.environment) return null;
   const config = syncConfig(record);
   const ring = await deps.keyRing();
-  const qovery = await qoveryAs(
-    { db, keyRing: deps.keyRing, qovery: (token) => createQoveryClient({ baseUrl: deps.qoveryBaseUrl, token, timeoutMs: deps.settings.qoveryTimeoutMs }) },
-    record.sync.connectionId,
-  );
+  const qovery = await engineQoveryClient(deps, record.sync.connectionId);
   let rows;
   try {
     rows = await listDestination(qovery, config.target);

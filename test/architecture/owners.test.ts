@@ -14,6 +14,13 @@ const callersOf = (pattern: RegExp) =>
     .map(([file]) => file)
     .sort();
 
+describe("the engine's Qovery client", () => {
+  it("is built by syncs/engine-qovery.ts for the runner and the drift check; connections build the interactive one", () => {
+    expect(callersOf(/\bcreateQoveryClient\(/)).toEqual(["src/connections/qovery-access.ts", "src/qovery/client.ts", "src/syncs/engine-qovery.ts"]);
+    expect(callersOf(/\bengineQoveryClient\(/)).toEqual(["src/syncs/engine-qovery.ts", "src/syncs/runner.ts", "src/triggers/reconcile.ts"]);
+  });
+});
+
 describe("value fingerprints", () => {
   it("are built by syncs/fingerprint.ts, for the run and for the drift check alike", () => {
     // `fingerprint(` of lib/crypto: the value fingerprint, and the console session's admin-token subject (another input)
