@@ -7,7 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { requireStrongAdminToken } from "./http/authenticate";
+import { ConfigurationError, configOf, logLevelOf } from "./config";
 import type { AppEnv } from "./env";
 import { DecryptionError, EncryptionConfigError } from "./lib/crypto";
 import { ApiError } from "./lib/errors";
@@ -29,7 +29,7 @@ export function createApp() {
     const incoming = c.req.header("x-request-id");
     const reqId = incoming && REQUEST_ID.test(incoming) ? incoming : `req-${crypto.randomUUID()}`;
     c.set("reqId", reqId);
-    c.set("log", createLogger({ reqId }, c.env.LOG_LEVEL));
+    c.set("log", createLogger({ reqId }, logLevelOf(c.env)));
     const started = Date.now();
     await next();
     c.header("x-request-id", reqId);
@@ -37,7 +37,12 @@ export function createApp() {
   });
 
   app.use(secureHeaders());
-  app.use(requireStrongAdminToken);
+  // Every request is refused while the configuration is bad (ADMIN_TOKEN missing or short, a var out of range): a
+  // 500 naming each bad variable, never its value, so a weak admin token can never be used nor probed.
+  app.use(async (c, next) => {
+    configOf(c.env);
+    await next();
+  });
 
   app.use(
     bodyLimit({
@@ -58,6 +63,7 @@ export function createApp() {
       const message = err.message || "Bad request";
       return errorResponse(c, err.status, err.status === 400 ? "BadRequest" : "HttpError", message);
     }
+    if (err instanceof ConfigurationError) return errorResponse(c, 500, "ConfigurationError", err.message);
     const log = c.get("log") ?? createLogger();
     if (err instanceof EncryptionConfigError) {
       // The message names the misconfiguration (never key material), so the operator can fix it.

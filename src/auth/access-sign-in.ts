@@ -7,6 +7,7 @@
  */
 import { parse } from "hono/utils/cookie";
 import { AccessTokenError, createAccessVerifier, type AccessVerifier } from "../access/cloudflare-access";
+import { configOf } from "../config";
 import type { Db } from "../db/client";
 import { ApiError, unauthorized } from "../lib/errors";
 import type { Logger } from "../lib/logger";
@@ -50,16 +51,15 @@ function verifierFor(teamDomain: string, audience: string): AccessVerifier {
   return verifier;
 }
 
-export const adminEmailsOf = (list: string | undefined): ReadonlySet<string> =>
-  new Set((list ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean));
-
-/** The Access settings, or null when Access is not configured; a half-done configuration is a 500 naming it. */
+/**
+ * The Access settings, or null when Access is not configured. A half-done configuration is a 500 naming it, raised
+ * here rather than when the configuration is read, so that bearer tokens keep working meanwhile.
+ */
 export function accessConfiguration(env: Env): AccessConfiguration | null {
-  const teamDomain = (env.ACCESS_TEAM_DOMAIN ?? "").trim();
-  const audience = (env.ACCESS_AUD ?? "").trim();
+  const { teamDomain, audience, adminEmails } = configOf(env).access;
   if (!teamDomain && !audience) return null;
   if (!teamDomain || !audience) throw configurationError("ACCESS_TEAM_DOMAIN and ACCESS_AUD must be set together to sign people in with Cloudflare Access");
-  return { verifier: verifierFor(teamDomain, audience), adminEmails: adminEmailsOf(env.ADMIN_EMAILS) };
+  return { verifier: verifierFor(teamDomain, audience), adminEmails };
 }
 
 /** The Access application token a request carries, if any. */

@@ -1,4 +1,5 @@
 /** Who a bearer token is: the admin token, an API token or a machine identity's access token. */
+import { configOf } from "../config";
 import { createDb } from "../db/client";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { unauthorized } from "../lib/errors";
@@ -25,7 +26,7 @@ export async function resolveBearer(env: Env, token: string, background: (p: Pro
   } else if (token.startsWith(ACCESS_TOKEN_PREFIX)) {
     const credential = await resolveAccessToken(db, token, background);
     if (credential) return credential;
-  } else if (env.ADMIN_TOKEN && (await timingSafeEqualStrings(token, env.ADMIN_TOKEN))) {
+  } else if (await timingSafeEqualStrings(token, configOf(env).adminToken)) {
     return ADMIN_CREDENTIAL;
   }
   // One message for unknown, expired and revoked credentials: nothing to learn by probing.

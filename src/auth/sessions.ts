@@ -11,11 +11,11 @@ import { eq, inArray, isNull, isNotNull, lte, or } from "drizzle-orm";
 import type { Actor } from "../access/actor";
 import { isOrganizationAdmin } from "../access/boundary";
 import { auditInsert, type AuditEntry } from "../audit/audit-log";
+import { configOf } from "../config";
 import type { Db } from "../db/client";
 import { consoleSessions } from "../db/schema";
 import { fingerprint, loadKeyRing, randomToken, timingSafeEqualStrings } from "../lib/crypto";
 import { forbidden } from "../lib/errors";
-import { adminEmailsOf } from "./access-sign-in";
 import { resolveApiTokenById } from "./api-tokens";
 import type { ActingAs, AuthContext, Caller, Credential } from "./context";
 import { resolveAccessTokenById } from "./identities";
@@ -49,7 +49,10 @@ export const needsTouch = (row: Pick<SessionRow, "lastSeenAt">, now: number) => 
  * admin token a keyed fingerprint of it, so the session ends when ADMIN_TOKEN is rotated.
  */
 async function subjectOf(env: Env, { auth, credentialId }: Credential): Promise<Subject> {
-  if (auth.actorType === "admin") return { subjectType: "admin", subjectId: await fingerprint(await loadKeyRing(env.ENCRYPTION_KEY), env.ADMIN_TOKEN) };
+  if (auth.actorType === "admin") {
+    const config = configOf(env);
+    return { subjectType: "admin", subjectId: await fingerprint(await loadKeyRing(config.encryptionKey), config.adminToken) };
+  }
   if (auth.actorType === "api-token" || auth.actorType === "identity") return { subjectType: auth.actorType, subjectId: credentialId };
   if (auth.actorType === "person") return { subjectType: "person", subjectId: auth.actorId };
   throw new Error(`a ${auth.actorType} credential cannot sign in to the console`);
@@ -62,10 +65,11 @@ export type AccessEmail = () => Promise<string | null>;
 async function resolveSubject(env: Env, db: Db, subject: Subject, background: Background, accessEmail: AccessEmail): Promise<Caller | null> {
   switch (subject.subjectType) {
     case "admin": {
-      const ring = await loadKeyRing(env.ENCRYPTION_KEY);
+      const config = configOf(env);
+      const ring = await loadKeyRing(config.encryptionKey);
       const keyId = subject.subjectId.split(":")[0]!;
       if (!ring.fingerprintKeys.has(keyId)) return null;
-      return (await timingSafeEqualStrings(subject.subjectId, await fingerprint(ring, env.ADMIN_TOKEN, keyId))) ? ADMIN_CREDENTIAL : null;
+      return (await timingSafeEqualStrings(subject.subjectId, await fingerprint(ring, config.adminToken, keyId))) ? ADMIN_CREDENTIAL : null;
     }
     case "api-token":
       return resolveApiTokenById(db, subject.subjectId, background);
@@ -74,7 +78,7 @@ async function resolveSubject(env: Env, db: Db, subject: Subject, background: Ba
     case "person": {
       const email = await accessEmail();
       if (!email) return null;
-      const person = await personById(db, subject.subjectId, adminEmailsOf(env.ADMIN_EMAILS), background);
+      const person = await personById(db, subject.subjectId, configOf(env).access.adminEmails, background);
       return person?.auth.actorName === email ? person : null;
     }
   }

@@ -1,6 +1,6 @@
 /**
  * Authentication as HTTP middleware: who the request's caller is (a bearer token, or a person's Cloudflare Access
- * assertion), failed attempts throttled per address, and every request refused while ADMIN_TOKEN is weak.
+ * assertion), with failed attempts throttled per address.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { accessAssertionOf, accessConfiguration, personFromAssertion } from "../auth/access-sign-in";
@@ -10,21 +10,6 @@ import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { ApiError, forbidden, unauthorized } from "../lib/errors";
 import { callerAddress, FailureThrottle } from "./throttle";
-
-/** ADMIN_TOKEN grants everything, so a short, guessable one is refused outright. */
-export const MIN_ADMIN_TOKEN_LENGTH = 32;
-
-/**
- * Every request is refused (500, naming the setting, never its value) while ADMIN_TOKEN is missing or shorter than
- * MIN_ADMIN_TOKEN_LENGTH, so a weak admin token can never be used, nor its weakness probed through sign-in.
- */
-export const requireStrongAdminToken: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if ((c.env.ADMIN_TOKEN ?? "").length < MIN_ADMIN_TOKEN_LENGTH) {
-    const message = `ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long; set a longer secret (for example \`openssl rand -base64 32\`)`;
-    throw new ApiError(500, "ConfigurationError", message);
-  }
-  await next();
-};
 
 export const TOO_MANY_AUTH_FAILURES = "Too many failed authentication attempts from this address. Please try again in a minute.";
 const authFailures = new FailureThrottle();

@@ -8,6 +8,7 @@
  * never secret values.
  */
 import { and, eq, inArray, lt } from "drizzle-orm";
+import type { WebhookSettings } from "../config";
 import { chunk, rowsPerInsert } from "../db/chunks";
 import { runBatch, type Db } from "../db/client";
 import { webhookSubscriptionSecretAad } from "../db/encrypted-columns";
@@ -19,7 +20,6 @@ import type { Logger } from "../lib/logger";
 import { addSeconds, nowIso } from "../lib/time";
 import { webhookHeaders } from "../lib/webhook-signature";
 import type { SyncEvent } from "../syncs/events";
-import type { WebhookSettings } from "./settings";
 import type { WebhookDeliveryRow } from "./subscriptions";
 import { notificationUrlProblem } from "./url-policy";
 

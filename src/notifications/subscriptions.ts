@@ -8,6 +8,7 @@ import { z } from "zod";
 import { assertCan, type Actor } from "../access/actor";
 import { auditInsert, type AuditEntry } from "../audit/audit-log";
 import type { ActingAs } from "../auth/context";
+import type { WebhookSettings } from "../config";
 import { runBatch, type Db } from "../db/client";
 import { webhookSubscriptionSecretAad } from "../db/encrypted-columns";
 import { webhookDeliveries, webhookSubscriptions } from "../db/schema";
@@ -18,7 +19,6 @@ import { nowIso } from "../lib/time";
 import { generateWebhookSecret } from "../lib/webhook-signature";
 import { getProjectRow } from "../store/projects";
 import { SYNC_EVENT_TYPES, type SyncEventType } from "../syncs/events";
-import type { WebhookSettings } from "./settings";
 import { notificationUrlProblem } from "./url-policy";
 
 export const eventsSchema = z

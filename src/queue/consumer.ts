@@ -4,19 +4,17 @@
  * It dispatches every kind of job to its module: runs to the engine, drift checks to the cron's reconciliation, the
  * engine's events and their deliveries to notifications.
  */
+import { ConfigurationError, logLevelOf, readConfig, type Config } from "../config";
 import { createDb, type Db } from "../db/client";
 import { backoffDelay } from "../lib/backoff";
 import { loadKeyRing } from "../lib/crypto";
 import { DONE, type JobOutcome } from "../lib/jobs";
 import { createLogger, type Logger } from "../lib/logger";
-import { triggerDeps } from "../triggers/auto-sync";
 import { checkDrift } from "../triggers/reconcile";
-import { engineSettings } from "../syncs/engine-settings";
 import { getRun } from "../syncs/repository";
 import { deadLetter } from "../syncs/run-state";
 import { processSyncRun } from "../syncs/runner";
 import { deliverNotification, publishSyncEvent, recordDeadLetteredDelivery } from "../notifications/delivery";
-import { webhookSettings } from "../notifications/settings";
 import type { JobQueue, QueueJob } from "./messages";
 
 export const DEAD_LETTER_QUEUE_NAME = "secret-sync-jobs-dlq";
@@ -24,33 +22,33 @@ export const DEAD_LETTER_QUEUE_NAME = "secret-sync-jobs-dlq";
 /** A job that crashed is tried again after 2, 4, 8 … seconds (`attempts` starts at 1), at most five minutes. */
 export const crashRetryDelaySeconds = (attempts: number) => backoffDelay(attempts + 1, { base: 1, cap: 300 });
 
-async function handleJob(job: QueueJob, env: Env, log: Logger): Promise<JobOutcome<QueueJob>> {
+async function handleJob(job: QueueJob, env: Env, config: Config, log: Logger): Promise<JobOutcome<QueueJob>> {
+  const db = createDb(env.DB);
+  const queue = env.SYNC_QUEUE as JobQueue;
+  const keyRing = () => loadKeyRing(config.encryptionKey);
   switch (job.type) {
     case "sync-run":
-      return processSyncRun(
-        {
-          db: createDb(env.DB),
-          queue: env.SYNC_QUEUE as JobQueue,
-          keyRing: () => loadKeyRing(env.ENCRYPTION_KEY),
-          qoveryBaseUrl: env.QOVERY_API_URL,
-          settings: engineSettings(env),
-          log,
-        },
-        job,
-      );
+      return processSyncRun({ db, queue, keyRing, qoveryBaseUrl: config.qoveryApiUrl, settings: config.engine, log }, job);
     case "drift-check":
-      await checkDrift({ ...triggerDeps(env), qoveryBaseUrl: env.QOVERY_API_URL, settings: engineSettings(env), log }, job.syncId);
+      await checkDrift({ db, queue, keyRing, qoveryBaseUrl: config.qoveryApiUrl, settings: config.engine, log }, job.syncId);
       return DONE;
     case "sync-event":
-      await publishSyncEvent({ db: createDb(env.DB), queue: env.SYNC_QUEUE as JobQueue }, job.event);
+      await publishSyncEvent({ db, queue }, job.event);
       return DONE;
     case "notification":
-      return deliverNotification({ db: createDb(env.DB), keyRing: () => loadKeyRing(env.ENCRYPTION_KEY), settings: webhookSettings(env), log }, job);
+      return deliverNotification({ db, keyRing, settings: config.webhooks, log }, job);
   }
 }
 
 export async function handleQueueBatch(batch: MessageBatch<QueueJob>, env: Env): Promise<void> {
-  const log = createLogger({ queue: batch.queue }, env.LOG_LEVEL);
+  const config = readConfig(env);
+  if (config instanceof ConfigurationError) {
+    // Nothing runs on a bad configuration; the messages come back later, as after a crash, in case it is fixed by then.
+    createLogger({ queue: batch.queue }, logLevelOf(env)).error("configuration_invalid", { message: config.message });
+    for (const message of batch.messages) message.retry({ delaySeconds: crashRetryDelaySeconds(message.attempts) });
+    return;
+  }
+  const log = createLogger({ queue: batch.queue }, config.logLevel);
   for (const message of batch.messages) {
     const job = message.body;
     if (batch.queue === DEAD_LETTER_QUEUE_NAME) {
@@ -59,7 +57,7 @@ export async function handleQueueBatch(batch: MessageBatch<QueueJob>, env: Env):
       continue;
     }
     try {
-      const outcome = await handleJob(job, env, log);
+      const outcome = await handleJob(job, env, config, log);
       if (outcome.kind === "requeue") await env.SYNC_QUEUE.send(outcome.job ?? job, outcome.delaySeconds ? { delaySeconds: outcome.delaySeconds } : undefined);
       message.ack();
     } catch (error) {

@@ -1,6 +1,7 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { actingAs } from "../auth/context";
+import { configOf } from "../config";
 import type { AppEnv } from "../env";
 import { defineRoute } from "../http/route";
 import { displayName, id } from "../lib/schemas";
@@ -10,7 +11,6 @@ import { triggerDeps } from "../triggers/auto-sync";
 import * as notifications from "../notifications/subscriptions";
 import * as endpoints from "../triggers/webhook-endpoints";
 import { readBodyLimited, receiveSecretChange } from "../triggers/webhook-receiver";
-import { webhookSettings } from "../notifications/settings";
 import { WEBHOOK_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from "../lib/webhook-signature";
 
 const TAG = "Webhooks";
@@ -77,7 +77,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>) {
       body: rotateBody,
     },
     async (c, { params, body }) => {
-      const grace = body.gracePeriodSeconds ?? webhookSettings(c.env).secretGraceSeconds;
+      const grace = body.gracePeriodSeconds ?? configOf(c.env).webhooks.secretGraceSeconds;
       const rotated = await endpoints.rotateEndpointSecret(actingAs(c), await loadKeyRing(c.env.ENCRYPTION_KEY), params.endpointId, grace);
       return c.json({ endpoint: withReceiverUrl(c, rotated.endpoint), secret: rotated.secret });
     },
@@ -122,7 +122,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>) {
   defineRoute(
     app,
     { method: "post", path: SUBSCRIPTIONS, tag: TAG, summary: "Subscribe a URL to sync events (its whsec_ signing secret is returned once)", body: createSubscriptionBody },
-    async (c, { body }) => c.json(await notifications.createSubscription(actingAs(c), await loadKeyRing(c.env.ENCRYPTION_KEY), webhookSettings(c.env), body)),
+    async (c, { body }) => c.json(await notifications.createSubscription(actingAs(c), await loadKeyRing(c.env.ENCRYPTION_KEY), configOf(c.env).webhooks, body)),
   );
 
   defineRoute(app, { method: "get", path: SUBSCRIPTIONS, tag: TAG, summary: "List a project's webhook subscriptions (never their secrets)", query: projectQuery }, async (c, { query }) =>

@@ -7,7 +7,7 @@ import { qoveryAs } from "../connections/service";
 import type { Db } from "../db/client";
 import type { KeyRing } from "../lib/crypto";
 import { createQoveryClient, type QoveryClient } from "../qovery/client";
-import type { EngineSettings } from "./engine-settings";
+import type { EngineSettings } from "../config";
 
 /** Retries within one invocation: a few quick ones; a run that needs a longer wait is requeued instead. */
 const ENGINE_RETRY = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 5_000 };

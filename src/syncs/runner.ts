@@ -12,7 +12,7 @@ import type { Logger } from "../lib/logger";
 import { QoveryAuthError, QoveryError, QoveryForbiddenError, QoveryNotFoundError, QoveryRateLimitError, QoveryValidationError } from "../qovery/errors";
 import { applyPlan, type ApplyResult } from "./apply";
 import { engineQoveryClient, type EngineQoveryDeps } from "./engine-qovery";
-import type { EngineSettings } from "./engine-settings";
+import type { EngineSettings } from "../config";
 import { SyncSourceError } from "./errors";
 import { emitSyncEvent } from "./events";
 import type { EngineQueue, SyncRunJob } from "./jobs";

@@ -9,6 +9,7 @@
  */
 import { and, eq, inArray, type SQL } from "drizzle-orm";
 import { systemActor, type Actor } from "../access/actor";
+import { configOf } from "../config";
 import { itemsPerStatement, selectInChunks } from "../db/chunks";
 import { createDb, type Db } from "../db/client";
 import { environments, secretSyncs } from "../db/schema";
@@ -31,13 +32,8 @@ export interface TriggerDeps {
 export const triggerDeps = (env: Env): TriggerDeps => ({
   db: createDb(env.DB),
   queue: env.SYNC_QUEUE as TriggerQueue,
-  keyRing: () => loadKeyRing(env.ENCRYPTION_KEY),
+  keyRing: () => loadKeyRing(configOf(env).encryptionKey),
 });
-
-export function debounceSeconds(env: Env): number {
-  const n = Number.parseInt(env.AUTO_SYNC_DEBOUNCE_SECONDS ?? "", 10);
-  return Number.isFinite(n) && n >= 0 ? n : 2;
-}
 
 /** Who the run history names for runs that store changes queue (the audit log names who made the change). */
 const AUTO_SYNC = systemActor("auto-sync");
@@ -54,7 +50,7 @@ export async function scheduleAutoSync(deps: TriggerDeps, delaySeconds: number, 
 /** A store context acting as `actor` whose committed changes schedule auto-sync. */
 export function autoSyncingStore(env: Env, actor: Actor, requestId: string | null): StoreContext {
   const deps = triggerDeps(env);
-  return { db: deps.db, keyRing: deps.keyRing, actor, requestId, onChanged: (events) => scheduleAutoSync(deps, debounceSeconds(env), events) };
+  return { db: deps.db, keyRing: deps.keyRing, actor, requestId, onChanged: (events) => scheduleAutoSync(deps, configOf(env).autoSyncDebounceSeconds, events) };
 }
 
 export interface ChangeTriggerOptions {

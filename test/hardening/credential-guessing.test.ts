@@ -3,7 +3,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { MIN_ADMIN_TOKEN_LENGTH, TOO_MANY_AUTH_FAILURES } from "../../src/http/authenticate";
+import { MIN_ADMIN_TOKEN_LENGTH } from "../../src/config";
+import { TOO_MANY_AUTH_FAILURES } from "../../src/http/authenticate";
 import { api, type ApiResponse } from "../helpers/api";
 import { storedRows } from "../helpers/stored-rows";
 

@@ -9,7 +9,7 @@ import { secretSyncs, syncRuns } from "../../src/db/schema";
 import { loadKeyRing } from "../../src/lib/crypto";
 import { createLogger } from "../../src/lib/logger";
 import { systemActor } from "../../src/access/actor";
-import { engineSettings, type EngineSettings } from "../../src/syncs/engine-settings";
+import { configOf, type EngineSettings } from "../../src/config";
 import { findSyncRecord, getRun } from "../../src/syncs/repository";
 import { acquireLease, newRun } from "../../src/syncs/run-state";
 import type { JobOutcome } from "../../src/lib/jobs";
@@ -27,7 +27,7 @@ function deps(settings: Partial<EngineSettings> = {}, onFetch?: () => void) {
     queue: env.SYNC_QUEUE as JobQueue,
     keyRing: () => loadKeyRing(env.ENCRYPTION_KEY),
     qoveryBaseUrl: "http://qovery.sim",
-    settings: { ...engineSettings(env), ...settings },
+    settings: { ...configOf(env).engine, ...settings },
     log: createLogger({}, "error"),
     fetch: (request: Request) => {
       onFetch?.();
