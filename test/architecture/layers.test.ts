@@ -4,6 +4,7 @@
  * round a loop. docs/architecture.md draws the same order.
  */
 import { describe, expect, it } from "vitest";
+import architecture from "../../docs/architecture.md?raw";
 import { importCycles, importGraph, importSpecifiers, resolveImport, SOURCES, type ImportEdge } from "./source-graph";
 
 /** Bottom first. Layers on one rank know nothing of each other. */
@@ -63,6 +64,11 @@ describe("the source tree", () => {
 
   it("has no import cycle", () => {
     expect(importCycles(edges)).toEqual([]);
+  });
+
+  it("is layered as docs/architecture.md's table of ranks says", () => {
+    const ranks = [...architecture.matchAll(/^\| (\d+) \| ([^|]+) \|/gm)].map(([, , cell]) => [...cell!.matchAll(/`([a-z-]+)(?:\/|\.ts)`/g)].map((m) => m[1]));
+    expect(ranks).toEqual(LAYERS);
   });
 });
 
