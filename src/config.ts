@@ -94,8 +94,8 @@ const unset = (raw: unknown) => (raw === "" ? undefined : raw);
 
 function wholeNumber(name: string, fallback: number, min: number, max: number): VariableSpec<number> {
   const message = `${name} must be a whole number from ${min} to ${max}`;
-  const schema = z.preprocess(unset, z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback));
-  return { kind: "var", default: fallback, range: [min, max], schema };
+  const number = z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+  return { kind: "var", default: fallback, range: [min, max], schema: z.preprocess(unset, number.default(fallback)) };
 }
 
 function oneOf<const V extends readonly [string, ...string[]]>(name: string, values: V, fallback: V[number]): VariableSpec<V[number]> {
@@ -104,7 +104,8 @@ function oneOf<const V extends readonly [string, ...string[]]>(name: string, val
 }
 
 function url(name: string, fallback: string): VariableSpec<string> {
-  return { kind: "var", default: fallback, schema: z.preprocess(unset, z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` }).default(fallback)) };
+  const httpUrl = z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` });
+  return { kind: "var", default: fallback, schema: z.preprocess(unset, httpUrl.default(fallback)) };
 }
 
 const text = (): VariableSpec<string> => ({ kind: "var", default: "", schema: z.string().default("").transform((value) => value.trim()) });
@@ -133,7 +134,9 @@ export const CONFIG_VARIABLES = {
 } satisfies Record<string, VariableSpec>;
 
 type Variables = typeof CONFIG_VARIABLES;
-const shape = Object.fromEntries(Object.entries(CONFIG_VARIABLES).map(([name, spec]) => [name, spec.schema])) as { [K in keyof Variables]: Variables[K]["schema"] };
+const shape = Object.fromEntries(Object.entries(CONFIG_VARIABLES).map(([name, spec]) => [name, spec.schema])) as {
+  [K in keyof Variables]: Variables[K]["schema"];
+};
 
 const schema = z.object(shape).transform(
   (v): Config => ({

@@ -47,7 +47,8 @@ export interface NotificationJob {
  */
 export async function publishSyncEvent(deps: { db: Db; queue: Queue<NotificationJob> }, event: SyncEvent): Promise<number> {
   const subscriptions = await deps.db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.projectId, event.projectId)).all();
-  const listening = subscriptions.filter((s) => s.createdAt <= event.occurredAt && (JSON.parse(s.eventsJson) as string[]).includes(event.type));
+  const listens = (s: (typeof subscriptions)[number]) => (JSON.parse(s.eventsJson) as string[]).includes(event.type);
+  const listening = subscriptions.filter((s) => s.createdAt <= event.occurredAt && listens(s));
   if (!listening.length) return 0;
   const now = nowIso();
   const rows: WebhookDeliveryRow[] = listening.map((s) => ({

@@ -22,7 +22,7 @@ export interface EngineQoveryDeps {
 }
 
 export function engineQoveryClient(deps: EngineQoveryDeps, connectionId: string, onCall?: () => void): Promise<QoveryClient> {
-  const client = (token: string) =>
-    createQoveryClient({ baseUrl: deps.qoveryBaseUrl, token, fetch: deps.fetch, timeoutMs: deps.settings.qoveryTimeoutMs, onCall, retry: ENGINE_RETRY });
+  const options = { baseUrl: deps.qoveryBaseUrl, fetch: deps.fetch, timeoutMs: deps.settings.qoveryTimeoutMs, onCall, retry: ENGINE_RETRY };
+  const client = (token: string) => createQoveryClient({ ...options, token });
   return qoveryAs({ db: deps.db, keyRing: deps.keyRing, qovery: client }, connectionId);
 }

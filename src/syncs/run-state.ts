@@ -250,7 +250,12 @@ export async function deadLetter(db: Db, run: RunRow): Promise<void> {
     db.update(syncRuns).set({ status: "failed", message: DEAD_LETTERED, finishedAt: nowIso() }).where(runIs(run.id)),
     db
       .update(secretSyncs)
-      .set({ [columns.status]: "failed", [columns.message]: formatSyncMessage({ error: DEAD_LETTERED }), leaseRunId: null, leaseExpiresAt: null })
+      .set({
+        [columns.status]: "failed",
+        [columns.message]: formatSyncMessage({ error: DEAD_LETTERED }),
+        leaseRunId: null,
+        leaseExpiresAt: null,
+      })
       .where(syncIs(run.syncId)),
   ]);
 }
@@ -258,11 +263,18 @@ export async function deadLetter(db: Db, run: RunRow): Promise<void> {
 // ===== Drift
 
 /** A drift check's report on the sync, and the ledger entries of keys edited elsewhere invalidated (rewritten next run). */
-export async function recordDriftCheck(db: Db, syncId: string, target: DestinationTarget, report: DriftReport, editedKeys: string[]): Promise<void> {
+export async function recordDriftCheck(
+  db: Db,
+  syncId: string,
+  target: DestinationTarget,
+  report: DriftReport,
+  editedKeys: string[],
+): Promise<void> {
+  const driftStatus = report.items.length ? "drifted" : "in-sync";
   await db.batch([
     db
       .update(secretSyncs)
-      .set({ driftStatus: report.items.length ? "drifted" : "in-sync", lastDriftCheckAt: report.checkedAt, driftReportJson: JSON.stringify(report) })
+      .set({ driftStatus, lastDriftCheckAt: report.checkedAt, driftReportJson: JSON.stringify(report) })
       .where(syncIs(syncId)),
     ...editedKeys.map((key) => invalidateFingerprint(db, syncId, target, key)),
   ]);

@@ -85,9 +85,10 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
   const finish = async (status: "succeeded" | "failed", message: string | null, results: KeyResult[], plan: Plan | null) => {
     const removeAndDelete = run.kind === "remove" && record.sync.deleteAfterRemove;
     const counts = countResults(results, plan);
-    const finishedAt = await runState.finish(db, run, record.sync, lease, { status, message, results, counts, qoveryCalls: previous.qoveryCalls + calls });
+    const qoveryCalls = previous.qoveryCalls + calls;
+    const finishedAt = await runState.finish(db, run, record.sync, lease, { status, message, results, counts, qoveryCalls });
     if (removeAndDelete && status === "succeeded") await repo.deleteSync(db, run.syncId);
-    log.info("sync_run_finished", { status, calls: previous.qoveryCalls + calls, attempt });
+    log.info("sync_run_finished", { status, calls: qoveryCalls, attempt });
     await emitSyncEvent(deps.queue, {
       type: status === "failed" ? "sync.failed" : run.kind === "remove" ? "sync.removed" : "sync.succeeded",
       projectId: record.sync.projectId,
@@ -106,7 +107,10 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
       results,
       qoveryCalls: previous.qoveryCalls + calls,
       reason,
-      syncMessage: formatSyncMessage({ message: `Retrying in ${delaySeconds} s (attempt ${attempt} of ${settings.maxAttempts})`, error: reason }),
+      syncMessage: formatSyncMessage({
+        message: `Retrying in ${delaySeconds} s (attempt ${attempt} of ${settings.maxAttempts})`,
+        error: reason,
+      }),
       holdLeaseSeconds: delaySeconds + settings.leaseSeconds,
     });
     log.warn("sync_run_retry", { delaySeconds, attempt });
@@ -162,7 +166,8 @@ export async function processSyncRun(deps: RunnerDeps, job: SyncRunJob): Promise
       return finish("failed", formatSyncMessage({ error: message }), results, plan);
     }
     // Keep the lease: the follow-up message continues this run right away.
-    await runState.recordProgress(db, run, { results, qoveryCalls: previous.qoveryCalls + calls, attempts: progressed ? attempt - 1 : attempt });
+    const attempts = progressed ? attempt - 1 : attempt;
+    await runState.recordProgress(db, run, { results, qoveryCalls: previous.qoveryCalls + calls, attempts });
     log.info("sync_run_continues", { calls });
     return { kind: "requeue", delaySeconds: 0, job: { ...job, fence: lease.fence } };
   }

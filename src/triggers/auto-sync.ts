@@ -50,7 +50,8 @@ export async function scheduleAutoSync(deps: TriggerDeps, delaySeconds: number, 
 /** A store context acting as `actor` whose committed changes schedule auto-sync. */
 export function autoSyncingStore(env: Env, actor: Actor, requestId: string | null): StoreContext {
   const deps = triggerDeps(env);
-  return { db: deps.db, keyRing: deps.keyRing, actor, requestId, onChanged: (events) => scheduleAutoSync(deps, configOf(env).autoSyncDebounceSeconds, events) };
+  const onChanged = (events: readonly ChangeEvent[]) => scheduleAutoSync(deps, configOf(env).autoSyncDebounceSeconds, events);
+  return { db: deps.db, keyRing: deps.keyRing, actor, requestId, onChanged };
 }
 
 export interface ChangeTriggerOptions {

@@ -4,7 +4,13 @@
  * table kept true to the schema (bundled as text with vite's `?raw`: workerd has no file system).
  */
 import { env } from "cloudflare:workers";
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import readme from "../../README.md?raw";
 import wranglerToml from "../../wrangler.toml?raw";
@@ -27,7 +33,8 @@ const problem = (vars: Record<string, string | undefined>) => {
   const result = readConfig({ ...minimal(), ...vars });
   return result instanceof ConfigurationError ? result.message : null;
 };
-const wholeNumbers = Object.entries(CONFIG_VARIABLES).filter(([, spec]) => (spec as VariableSpec).range) as [string, VariableSpec & { range: [number, number] }][];
+type WholeNumber = [name: string, spec: VariableSpec & { range: [number, number] }];
+const wholeNumbers = Object.entries(CONFIG_VARIABLES).filter(([, spec]) => (spec as VariableSpec).range) as WholeNumber[];
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -39,7 +46,15 @@ describe("the configuration schema", () => {
       adminToken: ADMIN_TOKEN,
       qoveryApiUrl: "https://api.qovery.com",
       logLevel: "info",
-      engine: { subrequestBudget: 40, writeConcurrency: 4, connectionConcurrency: 5, maxAttempts: 5, leaseSeconds: 120, qoveryTimeoutMs: 15_000, retryBaseSeconds: 10 },
+      engine: {
+        subrequestBudget: 40,
+        writeConcurrency: 4,
+        connectionConcurrency: 5,
+        maxAttempts: 5,
+        leaseSeconds: 120,
+        qoveryTimeoutMs: 15_000,
+        retryBaseSeconds: 10,
+      },
       autoSyncDebounceSeconds: 2,
       webhooks: { secretGraceSeconds: 86_400, allowHttpLocalhost: false, deliveryTimeoutMs: 10_000, maxAttempts: 8, retryBaseSeconds: 30 },
       access: { teamDomain: "", audience: "", adminEmails: new Set() },
@@ -73,12 +88,21 @@ describe("the configuration schema", () => {
   });
 
   it("trims the Access settings and reads ADMIN_EMAILS as a case-insensitive list", () => {
-    const config = configOf({ ...minimal(), ACCESS_TEAM_DOMAIN: " team.cloudflareaccess.com ", ACCESS_AUD: " aud ", ADMIN_EMAILS: " A@Example.com,, b@example.COM " });
-    expect(config.access).toEqual({ teamDomain: "team.cloudflareaccess.com", audience: "aud", adminEmails: new Set(["a@example.com", "b@example.com"]) });
+    const access = {
+      ACCESS_TEAM_DOMAIN: " team.cloudflareaccess.com ",
+      ACCESS_AUD: " aud ",
+      ADMIN_EMAILS: " A@Example.com,, b@example.COM ",
+    };
+    expect(configOf({ ...minimal(), ...access }).access).toEqual({
+      teamDomain: "team.cloudflareaccess.com",
+      audience: "aud",
+      adminEmails: new Set(["a@example.com", "b@example.com"]),
+    });
   });
 
   it(`refuses an ADMIN_TOKEN shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters, missing or empty`, () => {
-    const message = `ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long; set a longer secret (for example \`openssl rand -base64 32\`)`;
+    const message = `ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long; ` +
+      "set a longer secret (for example `openssl rand -base64 32`)";
     expect(problem({ ADMIN_TOKEN: "x".repeat(MIN_ADMIN_TOKEN_LENGTH) })).toBeNull();
     for (const token of ["x".repeat(MIN_ADMIN_TOKEN_LENGTH - 1), "", undefined]) expect(problem({ ADMIN_TOKEN: token })).toBe(message);
   });
@@ -105,7 +129,9 @@ describe("what the schema covers", () => {
   const BINDINGS = ["DB", "SYNC_QUEUE", "LOGIN_LIMITER", "LOGIN_IP_LIMITER", "WEBHOOK_LIMITER", "AUTH_FAILURE_LIMITER"];
 
   it("holds every variable the Worker's code reads from its env (bindings aside)", () => {
-    const read = new Set(Object.values(SOURCES).flatMap((text) => [...text.matchAll(/(?<!\$\{)\benv\.([A-Z][A-Z0-9_]+)\b/g)].map((m) => m[1]!)));
+    // `${env.KEY}` in a comment is a secret reference's syntax, not a read
+    const reads = (text: string) => [...text.matchAll(/(?<!\$\{)\benv\.([A-Z][A-Z0-9_]+)\b/g)].map((m) => m[1]!);
+    const read = new Set(Object.values(SOURCES).flatMap(reads));
     expect(read.size).toBeGreaterThan(BINDINGS.length);
     expect([...read].filter((name) => !BINDINGS.includes(name) && !(name in CONFIG_VARIABLES))).toEqual([]);
   });
@@ -114,9 +140,11 @@ describe("what the schema covers", () => {
     // a section runs from its header to the next one, or to the end of the file
     const section = (name: string) => new RegExp(`^\\[${name}\\]\n([\\s\\S]*?)(?=^\\[|(?![\\s\\S]))`, "m").exec(wranglerToml)?.[1] ?? "";
     const vars = Object.fromEntries([...section("vars").matchAll(/^([A-Z][A-Z0-9_]*) = "([^"]*)"$/gm)].map((m) => [m[1]!, m[2]!]));
-    const secrets = [...(/^required = \[([^\]]*)\]/m.exec(section("secrets"))?.[1] ?? "").matchAll(/"([A-Z][A-Z0-9_]*)"/g)].map((m) => m[1]);
+    const required = /^required = \[([^\]]*)\]/m.exec(section("secrets"))?.[1] ?? "";
+    const secrets = [...required.matchAll(/"([A-Z][A-Z0-9_]*)"/g)].map((m) => m[1]);
     const specs = Object.entries(CONFIG_VARIABLES) as [string, VariableSpec][];
-    expect(vars).toEqual(Object.fromEntries(specs.filter(([, spec]) => spec.kind === "var").map(([name, spec]) => [name, String(spec.default)])));
+    const defaults = specs.filter(([, spec]) => spec.kind === "var").map(([name, spec]) => [name, String(spec.default)]);
+    expect(vars).toEqual(Object.fromEntries(defaults));
     expect(secrets.sort()).toEqual(specs.filter(([, spec]) => spec.kind === "secret").map(([name]) => name).sort());
   });
 });
@@ -127,7 +155,8 @@ describe("a bad configuration", () => {
 
   it("answers every request with a 500 ConfigurationError naming the variable, and changes nothing", async () => {
     const before = await storedRows();
-    for (const [path, token] of [["/api/v1/projects", env.ADMIN_TOKEN], ["/api/openapi.json", undefined], ["/sign-in", undefined]] as const) {
+    const requests = [["/api/v1/projects", env.ADMIN_TOKEN], ["/api/openapi.json", undefined], ["/sign-in", undefined]] as const;
+    for (const [path, token] of requests) {
       const ctx = createExecutionContext();
       const headers = token ? { authorization: `Bearer ${token}` } : undefined;
       const res = await createApp().fetch(new Request(new URL(path, "https://sync.test"), { headers }), badEnv(), ctx);
@@ -160,7 +189,8 @@ describe("a bad configuration", () => {
     expect(await f.tenant.calls()).toEqual([]);
     const logged = errors.mock.calls.map((args) => String(args[0]));
     expect(logged).toHaveLength(1);
-    expect(JSON.parse(logged[0]!)).toMatchObject({ level: "error", event: "configuration_invalid", message: expect.stringContaining(MESSAGE) });
+    const line = JSON.parse(logged[0]!);
+    expect(line).toMatchObject({ level: "error", event: "configuration_invalid", message: expect.stringContaining(MESSAGE) });
     expect(logged[0]).toContain("ADMIN_TOKEN must be at least");
     expect(logged[0]).not.toContain("short-admin-token");
   });
@@ -171,14 +201,21 @@ describe("a bad configuration", () => {
     await env.DB.prepare("update secret_syncs set last_drift_check_at = null").run();
     const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const sent: unknown[] = [];
-    const queue = { send: async (body: unknown) => void sent.push(body), sendBatch: async (messages: Iterable<unknown>) => void sent.push(...messages) };
-    const cron = (bindings: Partial<Env>) =>
-      worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/10 * * * *" }), { ...env, ...bindings, SYNC_QUEUE: queue as unknown as Queue });
+    const queue = {
+      send: async (body: unknown) => void sent.push(body),
+      sendBatch: async (messages: Iterable<unknown>) => void sent.push(...messages),
+    } as unknown as Queue;
+    const controller = () => createScheduledController({ scheduledTime: Date.now(), cron: "*/10 * * * *" });
+    const cron = (bindings: Partial<Env>) => worker.scheduled(controller(), { ...env, ...bindings, SYNC_QUEUE: queue });
 
     await cron({ LOG_LEVEL: "chatty" });
     expect(sent).toEqual([]);
     expect(errors.mock.calls.map((args) => JSON.parse(String(args[0])))).toEqual([
-      expect.objectContaining({ level: "error", event: "configuration_invalid", message: "LOG_LEVEL must be one of: debug, info, warn, error" }),
+      expect.objectContaining({
+        level: "error",
+        event: "configuration_invalid",
+        message: "LOG_LEVEL must be one of: debug, info, warn, error",
+      }),
     ]);
 
     await cron({});
@@ -201,7 +238,11 @@ function configurationTable(markdown: string): Record<string, string>[] {
 const statedNumbers = (cell: string) => [...cell.matchAll(/\d[\d,]*/g)].map(([digits]) => Number(digits.replace(/,/g, "")));
 
 /** A default as the table writes it: `` `40` `` → "40", empty → "", — → none. */
-const statedDefault = (cell: string) => (cell === "—" ? undefined : cell === "empty" ? "" : /^`([^`]*)`$/.exec(cell)?.[1] ?? `unreadable: ${cell}`);
+function statedDefault(cell: string): string | undefined {
+  if (cell === "—") return undefined;
+  if (cell === "empty") return "";
+  return /^`([^`]*)`$/.exec(cell)?.[1] ?? `unreadable: ${cell}`;
+}
 
 /** What the table gets wrong about `variables`. */
 function configurationTableProblems(markdown: string, variables: Record<string, VariableSpec>): string[] {
@@ -220,11 +261,15 @@ function configurationTableProblems(markdown: string, variables: Record<string, 
     }
     if (!row.kind!.startsWith(spec.kind)) problems.push(`${name}: the table says it is a ${row.kind}, src/config.ts a ${spec.kind}`);
     const fallback = spec.default === undefined ? undefined : String(spec.default);
-    if (statedDefault(row.default!) !== fallback) problems.push(`${name}: the table's default is ${row.default}, src/config.ts's ${fallback ?? "none"}`);
+    if (statedDefault(row.default!) !== fallback) {
+      problems.push(`${name}: the table's default is ${row.default}, src/config.ts's ${fallback ?? "none"}`);
+    }
     if (spec.range && statedNumbers(row.allowed!).join("–") !== spec.range.join("–")) {
       problems.push(`${name}: the table allows ${row.allowed}, src/config.ts ${spec.range.join("–")}`);
     }
-    if (spec.values && row.allowed !== spec.values.map((v) => `\`${v}\``).join(", ")) problems.push(`${name}: the table allows ${row.allowed}, src/config.ts ${spec.values.join(", ")}`);
+    if (spec.values && row.allowed !== spec.values.map((v) => `\`${v}\``).join(", ")) {
+      problems.push(`${name}: the table allows ${row.allowed}, src/config.ts ${spec.values.join(", ")}`);
+    }
   }
   const names = documented.map((row) => /^`([A-Z][A-Z0-9_]*)`$/.exec(row.name!)?.[1]);
   for (const name of Object.keys(variables)) {
@@ -242,8 +287,8 @@ describe("the README's Configuration table", () => {
   });
 
   it("names each kind of mistake", () => {
-    const table = (...rows: string[]) =>
-      ["## Configuration", "", "| name | kind | default | allowed | meaning |", "| --- | --- | --- | --- | --- |", ...rows, "", "## Next"].join("\n");
+    const header = ["| name | kind | default | allowed | meaning |", "| --- | --- | --- | --- | --- |"];
+    const table = (...rows: string[]) => ["## Configuration", "", ...header, ...rows, "", "## Next"].join("\n");
     const variables: Record<string, VariableSpec> = {
       TOKEN: { kind: "secret", schema: CONFIG_VARIABLES.ADMIN_TOKEN.schema },
       COUNT: { kind: "var", default: 4, range: [1, 1000], schema: CONFIG_VARIABLES.SYNC_WRITE_CONCURRENCY.schema },
@@ -265,6 +310,7 @@ describe("the README's Configuration table", () => {
       "OLD is in the Configuration table but not in src/config.ts",
       "NEW is not in the Configuration table",
     ]);
-    expect(configurationTableProblems("# no table", variables)).toEqual(["README.md has no Configuration table with name, kind, default and allowed columns"]);
+    const noTable = "README.md has no Configuration table with name, kind, default and allowed columns";
+    expect(configurationTableProblems("# no table", variables)).toEqual([noTable]);
   });
 });

@@ -95,7 +95,8 @@ describe("the onChanged hook", () => {
       requestId: unique("req"),
       onChanged: async (events: readonly ChangeEvent[]) => {
         // the write is already visible when the hook runs
-        const committed = await env.DB.prepare("select count(*) as n from secrets where folder_id = ?").bind(events[0]!.folderId).first("n");
+        const query = env.DB.prepare("select count(*) as n from secrets where folder_id = ?");
+        const committed = await query.bind(events[0]!.folderId).first("n");
         calls.push({ events, committed });
       },
     };
@@ -104,7 +105,8 @@ describe("the onChanged hook", () => {
     await createSecret(ctx, target, { key: "HOOKED", value: "v1", ...fields });
     await updateSecret(ctx, target, { key: "HOOKED", value: "v2" });
     await expect(createSecret(ctx, target, { key: "HOOKED", value: "again", ...fields })).rejects.toThrow("already exists");
-    expect(calls.map((c) => c.events.map((e) => `${e.action} ${e.environmentSlug}:${e.path}`))).toEqual([["secret.create dev:/"], ["secret.update dev:/"]]);
+    const described = calls.map((c) => c.events.map((e) => `${e.action} ${e.environmentSlug}:${e.path}`));
+    expect(described).toEqual([["secret.create dev:/"], ["secret.update dev:/"]]);
     expect(calls.map((c) => c.committed)).toEqual([1, 1]);
     expect(calls[0]!.events[0]).toMatchObject({ projectId: p.id, actorType: "system", folderId: expect.any(String) });
     expect(summary(await changeEventRows(p.id))).toEqual(["secret.create dev:/", "secret.update dev:/"]);
