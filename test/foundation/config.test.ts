@@ -23,6 +23,7 @@ import worker from "../../src/index";
 import type { QueueJob } from "../../src/queue/messages";
 import { getRun } from "../../src/syncs/repository";
 import { newRun } from "../../src/syncs/run-state";
+import { sectionTable, statedNumbers } from "../helpers/markdown";
 import { storedRows } from "../helpers/stored-rows";
 import { createSync, syncFixture } from "../helpers/sync-fixtures";
 import { SOURCES } from "../architecture/source-graph";
@@ -227,15 +228,9 @@ describe("a bad configuration", () => {
 
 /** The rows of the first table under `## Configuration`, by column name. */
 function configurationTable(markdown: string): Record<string, string>[] {
-  const section = /^## Configuration\n([\s\S]*?)(?=^## )/m.exec(markdown)?.[1] ?? "";
-  const lines = section.split("\n").filter((line) => line.startsWith("|"));
-  const cells = (line: string) => line.slice(1, -1).split(/(?<!\\)\|/).map((cell) => cell.trim());
-  const header = lines[0] ? cells(lines[0]) : [];
-  return lines.slice(2).map((line) => Object.fromEntries(cells(line).map((cell, i) => [header[i] ?? String(i), cell])));
+  const { header, rows } = sectionTable(markdown, "Configuration");
+  return rows.map((cells) => Object.fromEntries(cells.map((cell, i) => [header[i] ?? String(i), cell])));
 }
-
-/** The numbers a cell states: `1–10,000,000` → 1 and 10000000. */
-const statedNumbers = (cell: string) => [...cell.matchAll(/\d[\d,]*/g)].map(([digits]) => Number(digits.replace(/,/g, "")));
 
 /** A default as the table writes it: `` `40` `` → "40", empty → "", — → none. */
 function statedDefault(cell: string): string | undefined {

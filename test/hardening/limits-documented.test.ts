@@ -6,28 +6,14 @@
 import { describe, expect, it } from "vitest";
 import readme from "../../README.md?raw";
 import * as limits from "../../src/lib/limits";
-
-const UNITS: Record<string, number> = { KiB: 1024, MiB: 1024 * 1024 };
-
-/** The numbers a cell states, in order: `1,024` → 1024, `64 KiB` → 65536, `5–36` → 5 and 36. */
-function statedNumbers(cell: string): number[] {
-  return [...cell.matchAll(/(\d[\d,]*)(?:\s*(KiB|MiB)\b)?/g)].map(([, digits, unit]) => Number(digits!.replace(/,/g, "")) * (unit ? UNITS[unit]! : 1));
-}
-
-/** Cells of the rows of the first table under `## Limits` (header and rule excluded). */
-function limitsTable(markdown: string): { header: string[]; rows: string[][] } {
-  const section = /^## Limits\n([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(markdown)?.[1] ?? "";
-  const lines = section.split("\n").filter((line) => line.startsWith("|"));
-  const cells = (line: string) => line.slice(1, line.endsWith("|") ? -1 : undefined).split(/(?<!\\)\|/).map((cell) => cell.trim());
-  return { header: lines[0] ? cells(lines[0]) : [], rows: lines.slice(2).map(cells) };
-}
+import { sectionTable, statedNumbers } from "../helpers/markdown";
 
 /**
  * What the Limits table gets wrong about `documented` (name → value): each limit must be named in exactly one row's
  * `constant` cell, whose `limit` cell states one number per constant named, in the same order.
  */
 function limitsTableProblems(markdown: string, documented: Record<string, number>): string[] {
-  const { header, rows } = limitsTable(markdown);
+  const { header, rows } = sectionTable(markdown, "Limits");
   const [limitColumn, constantColumn] = [header.indexOf("limit"), header.indexOf("constant")];
   if (limitColumn < 0 || constantColumn < 0) return ["README.md has no Limits table with `limit` and `constant` columns"];
   const problems: string[] = [];
