@@ -61,7 +61,7 @@ async function renderAccess(c: ConsoleContext, project: PublicProject, page: Acc
     `${project.name} · ${PAGE_TITLES[page]}`,
     <ProjectShell
       project={project}
-      auth={c.get("auth")}
+      actor={c.get("actor")}
       section="access"
       title={`${project.name}: ${PAGE_TITLES[page]}`}
       trail={[{ label: "Access" }]}

@@ -145,7 +145,6 @@ function RunHistory({ runs }: { runs: ReturnType<typeof publicRun>[] }) {
 const describeRequester = (requester: { type: string; name: string | null }) => `${requester.name ?? "unknown"} (${requester.type})`;
 
 async function renderSync(c: ConsoleContext, project: PublicProject, record: SyncRecord, problem?: string) {
-  const auth = c.get("auth");
   const actor = c.get("actor");
   const sync = syncs.publicSync(record);
   const runs = await syncs.listSyncRuns(syncDeps(c), sync.id, RUN_HISTORY_LENGTH, true);
@@ -158,7 +157,7 @@ async function renderSync(c: ConsoleContext, project: PublicProject, record: Syn
   return renderPage(
     c,
     sync.name,
-    <ProjectShell project={project} auth={auth} section="secret-syncs" title={sync.name} trail={syncTrail(project, sync)} notice={created ? undefined : c.req.query("notice")}>
+    <ProjectShell project={project} actor={actor} section="secret-syncs" title={sync.name} trail={syncTrail(project, sync)} notice={created ? undefined : c.req.query("notice")}>
       {created ? (
         <Notice tone="ok">
           <strong>Sync created.</strong>{" "}
@@ -284,7 +283,7 @@ export async function planPage(c: ConsoleContext) {
   return renderPage(
     c,
     `${sync.name} · plan`,
-    <ProjectShell project={project} auth={c.get("auth")} section="secret-syncs" title={`Plan for ${sync.name}`} trail={syncTrail(project, sync, "Plan")}>
+    <ProjectShell project={project} actor={c.get("actor")} section="secret-syncs" title={`Plan for ${sync.name}`} trail={syncTrail(project, sync, "Plan")}>
       <p class="muted">What a run would do now, computed from the source's secrets and what Qovery holds. Keys only: values are never shown here.</p>
       {problem ? <Notice tone="error">The plan could not be computed: {problem}</Notice> : null}
       {plan ? (

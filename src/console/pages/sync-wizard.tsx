@@ -242,7 +242,7 @@ async function renderWizard(c: ConsoleContext, project: PublicProject, view: Wiz
     `Add Qovery Sync · ${step.label}`,
     <ProjectShell
       project={project}
-      auth={c.get("auth")}
+      actor={c.get("actor")}
       section="secret-syncs"
       title="Add Qovery Sync"
       trail={[{ label: "Integrations" }, { label: "Secret Syncs", href: syncsUrl(project.id) }, { label: "Add Sync" }]}
@@ -302,7 +302,7 @@ export async function chooseDestination(c: ConsoleContext) {
   return renderPage(
     c,
     "Add Sync",
-    <ProjectShell project={project} auth={c.get("auth")} section="secret-syncs" title="Add Sync" trail={[{ label: "Integrations" }, { label: "Secret Syncs", href: syncsUrl(project.id) }, { label: "Add Sync" }]}>
+    <ProjectShell project={project} actor={c.get("actor")} section="secret-syncs" title="Add Sync" trail={[{ label: "Integrations" }, { label: "Secret Syncs", href: syncsUrl(project.id) }, { label: "Add Sync" }]}>
       <h2>Select a destination</h2>
       <p class="muted">Choose where this project's secrets should be synced to.</p>
       <ul class="plain" aria-label="Destinations">

@@ -14,7 +14,6 @@ import { ProjectShell } from "../ui/project-shell";
 import { SyncBadges } from "../ui/sync-badges";
 
 export async function syncsPage(c: ConsoleContext) {
-  const auth = c.get("auth");
   const actor = c.get("actor");
   const projectId = c.req.param("projectId")!;
   const list = (await listSyncs(syncDeps(c), projectId)).map(publicSync);
@@ -25,7 +24,7 @@ export async function syncsPage(c: ConsoleContext) {
   return renderPage(
     c,
     `${project.name} · Secret Syncs`,
-    <ProjectShell project={project} auth={auth} section="secret-syncs" title={`${project.name}: Secret Syncs`} trail={[{ label: "Integrations" }, { label: "Secret Syncs" }]} notice={c.req.query("notice")}>
+    <ProjectShell project={project} actor={actor} section="secret-syncs" title={`${project.name}: Secret Syncs`} trail={[{ label: "Integrations" }, { label: "Secret Syncs" }]} notice={c.req.query("notice")}>
       <div class="actions">
         {canCreate ? (
           <a class="button" href={newSyncUrl(project.id)}>
