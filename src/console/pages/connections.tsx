@@ -11,9 +11,9 @@ import { description } from "../../http/schemas";
 import { ApiError, notFound } from "../../lib/errors";
 import { MAX_NAME_LENGTH } from "../../lib/limits";
 import { slugSchema } from "../../lib/slug";
-import { getProject, type PublicProject } from "../../store/projects";
+import { readProject, type PublicProject } from "../../store/projects";
 import type { ConsoleContext } from "../context";
-import { connectionDeps, dbOf } from "../deps";
+import { connectionDeps, dbOf, storeAs } from "../deps";
 import { fieldErrors, readForm } from "../forms";
 import { connectionsUrl, connectionUrl } from "../urls";
 import { CheckboxField, EmptyState, Notice, PostForm, SubmitButton, TextArea, TextField, Time, type FieldErrors } from "../ui/components";
@@ -35,7 +35,7 @@ interface FormState {
 }
 
 async function loadProject(c: ConsoleContext): Promise<PublicProject> {
-  return getProject(dbOf(c), c.req.param("projectId")!);
+  return readProject(storeAs(c), c.req.param("projectId")!);
 }
 
 function describeAllowlist(list: readonly AllowedDestination[] | null): string {

@@ -4,13 +4,13 @@
  */
 import type { Actor } from "../../access/actor";
 import { ApiError, notFound } from "../../lib/errors";
-import { getProject, type PublicProject } from "../../store/projects";
+import { readProject, type PublicProject } from "../../store/projects";
 import type { describePlan, publicRun } from "../../syncs/reports";
 import { driftReportOf, type PublicSync } from "../../syncs/public-sync";
 import type { SyncRecord } from "../../syncs/repository";
 import * as syncs from "../../syncs/service";
 import type { ConsoleContext } from "../context";
-import { dbOf, syncDeps } from "../deps";
+import { storeAs, syncDeps } from "../deps";
 import { syncFormOf } from "../sync-form";
 import { describeDestination, describeDriftKind, describeSyncMessage, isInFlight, progressOf, syncBadge } from "../sync-status";
 import { syncPageUrl, syncsUrl, syncUrl } from "../urls";
@@ -28,7 +28,7 @@ export async function syncInProject(c: ConsoleContext, action: syncs.SyncAction)
   const syncId = c.req.param("syncId")!;
   const record = await syncs.loadSync(syncDeps(c), syncId, action);
   if (record.sync.projectId !== projectId) throw notFound(`Could not find Qovery Sync with ID "${syncId}"`);
-  return { project: await getProject(dbOf(c), projectId), record };
+  return { project: await readProject(storeAs(c), projectId), record };
 }
 
 export const syncTrail = (project: PublicProject, sync: { id: string; name: string }, page?: string) => [
