@@ -1,11 +1,8 @@
 /** The audit trail: who did what to which resource, with the request id. Never values, tokens or credentials. */
-import type { Context } from "hono";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { assertCan, assertCanInOrganization, type Actor } from "../access/actor";
 import type { Db } from "../db/client";
-import { createDb } from "../db/client";
 import { auditLogs } from "../db/schema";
-import type { AppEnv } from "../env";
 import { nowIso } from "../lib/time";
 
 export interface AuditEntry {
@@ -34,11 +31,6 @@ export function auditInsert(db: Db, actor: AuditActor, requestId: string | null,
     requestId,
     createdAt: nowIso(),
   });
-}
-
-/** Records an audit entry for the current request's caller. */
-export async function recordAudit(c: Context<AppEnv>, entry: AuditEntry): Promise<void> {
-  await auditInsert(createDb(c.env.DB), c.get("actor"), c.get("reqId"), entry).run();
 }
 
 export interface AuditQuery {

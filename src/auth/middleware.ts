@@ -1,4 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { credentialActor } from "../access/actor";
+import { rulesForScopes } from "../access/scopes";
 import type { AppEnv } from "../env";
 import { callerAddress, FailureThrottle } from "../http/throttle";
 import { ApiError, forbidden, unauthorized } from "../lib/errors";
@@ -8,17 +10,13 @@ import { accessAssertionOf, accessConfiguration, personFromAssertion } from "./a
 import { resolveApiToken, API_TOKEN_PREFIX } from "./api-tokens";
 import { resolveAccessToken, ACCESS_TOKEN_PREFIX } from "./identities";
 import { expandScopes } from "./scopes";
-import { actorFor, type AuthContext, type Credential } from "./context";
+import type { Credential } from "./context";
 
-export const ADMIN: AuthContext = {
-  actorType: "admin",
-  actorId: "admin",
-  actorName: "admin",
-  projectId: null,
-  scopes: expandScopes(["admin"]),
+/** The admin token: every scope, so every right in every project and in the organization. */
+export const ADMIN_CREDENTIAL: Credential = {
+  actor: credentialActor({ kind: "admin", id: "admin", name: "admin", projectId: null, rules: rulesForScopes(expandScopes(["admin"])) }),
+  credentialId: "admin",
 };
-
-export const ADMIN_CREDENTIAL: Credential = { auth: ADMIN, actor: actorFor(ADMIN), credentialId: ADMIN.actorId };
 
 /** ADMIN_TOKEN grants everything, so a short, guessable one is refused outright. */
 export const MIN_ADMIN_TOKEN_LENGTH = 32;
@@ -68,7 +66,6 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     const db = createDb(c.env.DB);
     credential = await guardAuthFailures(c.env, address, () => personFromAssertion(access, db, assertion, background, c.get("log")));
   }
-  c.set("auth", credential.auth);
   c.set("actor", credential.actor);
   await next();
 };
