@@ -119,7 +119,8 @@ export function defineConsoleFlow(suite, { apiUrl, simulatorUrl, adminToken, art
     await page.getByLabel("Environment", { exact: true }).selectOption("dev");
     await page.getByLabel("Secret Path").fill("/nowhere");
     await page.getByRole("button", { name: "Continue" }).click();
-    await page.getByText("There is no folder /nowhere in Development").waitFor();
+    // The sync service's own refusal (the console asks the service, as the API does).
+    await page.getByText('Could not find folder with path "/nowhere" in environment "dev"').waitFor();
     assert.equal(await page.getByLabel("Secret Path").inputValue(), "/nowhere", "the typed path survives the refusal");
     await page.getByLabel("Secret Path").fill("/app");
     await page.getByText("check out secret imports").waitFor();

@@ -19,7 +19,7 @@ const realQovery = process.env.QOVERY_API_URL;
 const qoveryUrl = realQovery ?? `http://localhost:${simulatorPort}`;
 const wrangler = "wrangler";
 
-/** The API refuses every request while ADMIN_TOKEN is shorter than this (MIN_ADMIN_TOKEN_LENGTH in src/auth/middleware.ts). */
+/** The API refuses every request while ADMIN_TOKEN is shorter than this (MIN_ADMIN_TOKEN_LENGTH in src/config.ts). */
 const MIN_ADMIN_TOKEN_LENGTH = 32;
 const newAdminToken = () => `qsadmin_${randomBytes(24).toString("base64url")}`;
 

@@ -1,60 +1,44 @@
 /**
- * The simulated Qovery REST API. Every route runs through one pipeline: token → tenant, added latency, rate limit,
- * injected faults, the handler, and the tenant's call log.
+ * The simulated Qovery REST API. Every route runs through one pipeline: token → tenant, added latency, per-token
+ * rate limits, injected faults, deployments settled on the tenant's clock, the handler, and the tenant's call log.
  */
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import { takeFault, takeToken, type FaultSpec } from "./faults.ts";
-import { QoveryApiFailure, type TenantData } from "./model.ts";
-import { environmentJson, environmentVariableJson, organizationJson, projectJson, secretJson } from "./serialize.ts";
-import type { CallLogEntry, SimTenant } from "./tenant.ts";
+import { registerServiceRoutes } from "./api-services.ts";
+import { registerVariableRoutes } from "./api-variables.ts";
+import { takeFault, type CallFault } from "./faults.ts";
 import {
-  createAlias,
-  createOverride,
-  createVariable,
-  deleteVariable,
-  editVariable,
-  visibleRows,
-  type StoreContext,
-  type VariableParent,
-} from "./variables.ts";
+  created,
+  failureResult,
+  NO_CONTENT,
+  ok,
+  outsideOrganization,
+  paginate,
+  parseBody,
+  requireEnvironment,
+  requireOrganization,
+  requireProject,
+  storeContextFor,
+  toResponse,
+  type ApiResult,
+  type Handler,
+  type Method,
+  type Route,
+  description,
+} from "./http.ts";
+import { QoveryApiFailure, type ServiceType } from "./model.ts";
+import { admit } from "./rate-limits.ts";
+import { environmentJson, environmentVariableJson, organizationJson, projectJson, secretJson } from "./serialize.ts";
+import { SERVICE_SEGMENTS } from "./services.ts";
+import type { CallLogEntry, SimTenant } from "./tenant.ts";
+import { createAlias, createOverride, createVariable, deleteVariable, editVariable, visibleRows, type VariableParent } from "./variables.ts";
 
 export interface ApiRuntime {
   tenantForToken(token: string): SimTenant | undefined;
-  nowMs(): number;
-  timestamp(): string;
   newId(): string;
   sleep(ms: number): Promise<void>;
   /** a held response is released when the caller aborts, or after this long at the latest */
   maxHoldMs: number;
-}
-
-interface HandlerInput {
-  tenant: SimTenant;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  readBody: () => Promise<unknown>;
-}
-
-interface ApiResult {
-  status: number;
-  body: unknown;
-}
-
-type Handler = (input: HandlerInput) => ApiResult | Promise<ApiResult>;
-
-type Method = "GET" | "POST" | "PUT" | "DELETE";
-
-
-const ok = (body: unknown): ApiResult => ({ status: 200, body });
-const created = (body: unknown): ApiResult => ({ status: 201, body });
-const NO_CONTENT: ApiResult = { status: 204, body: null };
-
-const failureResult = (failure: QoveryApiFailure): ApiResult => ({ status: failure.status, body: failure.body() });
-
-function toResponse(result: ApiResult, headers: Record<string, string> = {}): Response {
-  if (result.body === null) return new Response(null, { status: result.status, headers });
-  return Response.json(result.body, { status: result.status, headers });
 }
 
 /** `Authorization: Token <token>`; anything else is no credential at all. */
@@ -63,8 +47,14 @@ function tokenOf(header: string | undefined): string | null {
   return match ? match[1]! : null;
 }
 
-function faultResponse(fault: Extract<FaultSpec, { type: "status" }>, nowMs: number): Response {
-  const headers: Record<string, string> = {};
+const FAULT_DETAIL: Partial<Record<number, string>> = {
+  400: "Operation is in progress",
+  409: "Operation is in progress",
+  429: "Rate limit exceeded",
+};
+
+function faultResponse(fault: Extract<CallFault, { type: "status" }>, nowMs: number, rateHeaders: Record<string, string>): Response {
+  const headers: Record<string, string> = { ...rateHeaders };
   if (fault.retryAfterSeconds !== undefined) headers["Retry-After"] = String(fault.retryAfterSeconds);
   if (fault.rateLimitResetSeconds !== undefined) {
     headers["X-RateLimit-Reset"] = String(Math.ceil(nowMs / 1000) + fault.rateLimitResetSeconds);
@@ -76,7 +66,7 @@ function faultResponse(fault: Extract<FaultSpec, { type: "status" }>, nowMs: num
       headers: { ...headers, "Content-Type": "text/html" },
     });
   }
-  const detail = fault.status === 429 ? "Rate limit exceeded" : "Simulated upstream failure";
+  const detail = fault.detail ?? FAULT_DETAIL[fault.status] ?? "Simulated upstream failure";
   return toResponse({ status: fault.status, body: new QoveryApiFailure(fault.status, detail).body() }, headers);
 }
 
@@ -85,46 +75,11 @@ function waitForAbort(signal: AbortSignal, maxMs: number, sleep: (ms: number) =>
   return Promise.race([new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true })), sleep(maxMs)]);
 }
 
-function paginate(tenant: SimTenant, query: URLSearchParams, items: unknown[]): ApiResult {
-  const pageSize = tenant.config.pageSize;
-  if (pageSize === null) return ok({ results: items });
-  const page = Math.max(1, Number.parseInt(query.get("page") ?? "1", 10) || 1);
-  const start = (page - 1) * pageSize;
-  return ok({
-    results: items.slice(start, start + pageSize),
-    pagination: { page, page_size: pageSize, total_count: items.length, total_pages: Math.max(1, Math.ceil(items.length / pageSize)) },
-  });
-}
-
-function outsideOrganization(tenant: SimTenant): QoveryApiFailure {
-  return tenant.config.unknownIdStatus === 403
-    ? new QoveryApiFailure(403, "Access forbidden")
-    : new QoveryApiFailure(404, "Resource not found");
-}
-
-function requireOrganization(tenant: SimTenant, id: string) {
-  if (tenant.data.organization.id !== id) throw outsideOrganization(tenant);
-  return tenant.data.organization;
-}
-
-function requireProject(tenant: SimTenant, id: string) {
-  const project = tenant.data.projects.get(id);
-  if (!project) throw outsideOrganization(tenant);
-  return project;
-}
-
-function requireEnvironment(tenant: SimTenant, id: string) {
-  const env = tenant.data.environments.get(id);
-  if (!env) throw outsideOrganization(tenant);
-  return env;
-}
-
-function requireParent(tenant: SimTenant, parent: VariableParent): void {
+function requireParent(tenant: SimTenant, parent: VariableParent, serviceType?: ServiceType): void {
   if (parent.kind === "project") requireProject(tenant, parent.id);
-  else requireEnvironment(tenant, parent.id);
+  else if (parent.kind === "environment") requireEnvironment(tenant, parent.id);
+  else if (tenant.data.services.get(parent.id)?.type !== serviceType) throw outsideOrganization(tenant);
 }
-
-const description = z.string().max(255, "description must be at most 255 characters").nullable().optional();
 
 const createBody = z.object({
   key: z.string({ error: "key is required" }),
@@ -144,25 +99,10 @@ const editBody = z.object({
 const aliasBody = z.object({ key: z.string({ error: "key is required" }), description });
 const overrideBody = z.object({ value: z.string().optional(), description });
 
-async function parseBody<T extends z.ZodType>(schema: T, readBody: () => Promise<unknown>): Promise<z.output<T>> {
-  let raw: unknown;
-  try {
-    raw = await readBody();
-  } catch {
-    throw new QoveryApiFailure(400, "Request body is not valid JSON");
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new QoveryApiFailure(400, issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message);
-  }
-  return parsed.data;
-}
-
 const honoPath = (template: string) => template.replace(/\{(\w+)\}/g, ":$1");
 
 export function registerQoveryApi(app: Hono, runtime: ApiRuntime): void {
-  const storeContext = (data: TenantData): StoreContext => ({ data, timestamp: runtime.timestamp, newId: runtime.newId });
+  const storeContext = (tenant: SimTenant) => storeContextFor(tenant, runtime.newId);
 
   async function serve(c: Context, method: string, template: string | null, handler: Handler | null): Promise<Response> {
     const url = new URL(c.req.url);
@@ -182,22 +122,16 @@ export function registerQoveryApi(app: Hono, runtime: ApiRuntime): void {
     if (!tenant.tokens.get(token!)) return respond(toResponse(failureResult(unauthorized)));
     if (tenant.config.latencyMs > 0) await runtime.sleep(tenant.config.latencyMs);
 
-    const rateHeaders: Record<string, string> = {};
-    if (tenant.config.rateLimit) {
-      const decision = takeToken(tenant.config.rateLimit, tenant.bucket, runtime.nowMs());
-      tenant.bucket = decision.bucket;
-      rateHeaders["X-RateLimit-Limit"] = String(tenant.config.rateLimit.limit);
-      rateHeaders["X-RateLimit-Remaining"] = String(decision.remaining);
-      rateHeaders["X-RateLimit-Reset"] = String(Math.ceil(decision.resetAtMs / 1000));
-      if (!decision.allowed) {
-        rateHeaders["Retry-After"] = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
-        const refused = new QoveryApiFailure(429, "Rate limit exceeded");
-        return respond(toResponse(failureResult(refused), rateHeaders), "rate-limit");
-      }
+    const limits = { windowLimit: tenant.config.hourlyLimit, tokenBucket: tenant.config.rateLimit };
+    const admission = admit(limits, tenant.usageOf(token!), tenant.clock.nowMs());
+    const rateHeaders = admission.headers;
+    if (admission.refusedBy) {
+      const refused = new QoveryApiFailure(429, "Rate limit exceeded");
+      return respond(toResponse(failureResult(refused), rateHeaders), admission.refusedBy);
     }
 
     const fault = takeFault(tenant.faults, method, template);
-    if (fault?.type === "status" && !fault.afterCommit) return respond(faultResponse(fault, runtime.nowMs()), "status");
+    if (fault?.type === "status" && !fault.afterCommit) return respond(faultResponse(fault, tenant.clock.nowMs(), rateHeaders), "status");
     if (fault?.type === "hang") {
       log(null, false, "hang");
       await hold();
@@ -208,12 +142,13 @@ export function registerQoveryApi(app: Hono, runtime: ApiRuntime): void {
     if (!handler) {
       result = failureResult(new QoveryApiFailure(404, "Resource not found"));
     } else {
+      tenant.settle();
       try {
         result = await handler({
           tenant,
           params: c.req.param() as Record<string, string>,
           query: url.searchParams,
-          readBody: () => c.req.json(),
+          readBody: () => c.req.text(),
         });
       } catch (error) {
         if (!(error instanceof QoveryApiFailure)) throw error;
@@ -221,7 +156,7 @@ export function registerQoveryApi(app: Hono, runtime: ApiRuntime): void {
       }
     }
 
-    if (fault?.type === "status") return respond(faultResponse(fault, runtime.nowMs()), "status-after-commit");
+    if (fault?.type === "status") return respond(faultResponse(fault, tenant.clock.nowMs(), rateHeaders), "status-after-commit");
     if (fault?.type === "timeout-after-commit") {
       log(result.status, false, "timeout-after-commit");
       await hold();
@@ -231,8 +166,11 @@ export function registerQoveryApi(app: Hono, runtime: ApiRuntime): void {
     return toResponse(result, rateHeaders);
   }
 
-  const route = (method: Method, template: string, handler: Handler) =>
-    app.on(method, honoPath(template), (c) => serve(c, method, template, handler));
+  const route: Route = (method, template, handler) => app.on(method, honoPath(template), (c) => serve(c, method, template, handler));
+
+  // First, so that its static path wins over `/environment/{environmentId}`.
+  registerServiceRoutes(route, runtime.newId);
+  registerVariableRoutes(route, runtime.newId);
 
   route("GET", "/organization", ({ tenant, query }) => paginate(tenant, query, [organizationJson(tenant.data.organization)]));
   route("GET", "/organization/{organizationId}", ({ tenant, params }) =>
@@ -253,22 +191,29 @@ export function registerQoveryApi(app: Hono, runtime: ApiRuntime): void {
     ok(environmentJson(tenant.data, requireEnvironment(tenant, params.environmentId!))),
   );
 
-  const parents = [
-    { kind: "project", idParam: "projectId" },
-    { kind: "environment", idParam: "environmentId" },
-  ] as const;
+  // Helm and terraform services have only the unified `/variable` API.
+  const parents: { kind: VariableParent["kind"]; segment: string; idParam: string; serviceType?: ServiceType }[] = [
+    { kind: "project", segment: "project", idParam: "projectId" },
+    { kind: "environment", segment: "environment", idParam: "environmentId" },
+    ...(["APPLICATION", "CONTAINER", "JOB"] as const).map((type) => ({
+      kind: "service" as const,
+      segment: SERVICE_SEGMENTS[type],
+      idParam: `${SERVICE_SEGMENTS[type]}Id`,
+      serviceType: type,
+    })),
+  ];
   const families = [
     { segment: "environmentVariable", itemParam: "environmentVariableId", isSecret: false, toJson: environmentVariableJson },
     { segment: "secret", itemParam: "secretId", isSecret: true, toJson: secretJson },
   ] as const;
 
-  for (const { kind, idParam } of parents) {
+  for (const { kind, segment: parentSegment, idParam, serviceType } of parents) {
     for (const { segment, itemParam, isSecret, toJson } of families) {
-      const collection = `/${kind}/{${idParam}}/${segment}`;
+      const collection = `/${parentSegment}/{${idParam}}/${segment}`;
       const item = `${collection}/{${itemParam}}`;
       const parentOf = (tenant: SimTenant, params: Record<string, string>): VariableParent => {
         const parent = { kind, id: params[idParam]! };
-        requireParent(tenant, parent);
+        requireParent(tenant, parent, serviceType);
         return parent;
       };
 
@@ -279,7 +224,7 @@ export function registerQoveryApi(app: Hono, runtime: ApiRuntime): void {
       route("POST", collection, async ({ tenant, params, readBody }) => {
         const parent = parentOf(tenant, params);
         const body = await parseBody(createBody, readBody);
-        const row = createVariable(storeContext(tenant.data), parent, isSecret, {
+        const row = createVariable(storeContext(tenant), parent, isSecret, {
           key: body.key,
           value: body.value ?? "",
           description: body.description ?? null,
@@ -291,7 +236,7 @@ export function registerQoveryApi(app: Hono, runtime: ApiRuntime): void {
       route("PUT", item, async ({ tenant, params, readBody }) => {
         const parent = parentOf(tenant, params);
         const body = await parseBody(editBody, readBody);
-        const row = editVariable(storeContext(tenant.data), parent, isSecret, params[itemParam]!, {
+        const row = editVariable(storeContext(tenant), parent, isSecret, params[itemParam]!, {
           key: body.key,
           value: body.value ?? null,
           description: body.description,
@@ -300,13 +245,13 @@ export function registerQoveryApi(app: Hono, runtime: ApiRuntime): void {
         return ok(toJson(tenant.data, row));
       });
       route("DELETE", item, ({ tenant, params }) => {
-        deleteVariable(storeContext(tenant.data), parentOf(tenant, params), isSecret, params[itemParam]!);
+        deleteVariable(storeContext(tenant), parentOf(tenant, params), isSecret, params[itemParam]!);
         return NO_CONTENT;
       });
       route("POST", `${item}/alias`, async ({ tenant, params, readBody }) => {
         const parent = parentOf(tenant, params);
         const body = await parseBody(aliasBody, readBody);
-        const row = createAlias(storeContext(tenant.data), parent, isSecret, params[itemParam]!, {
+        const row = createAlias(storeContext(tenant), parent, isSecret, params[itemParam]!, {
           key: body.key,
           description: body.description ?? null,
         });
@@ -315,7 +260,7 @@ export function registerQoveryApi(app: Hono, runtime: ApiRuntime): void {
       route("POST", `${item}/override`, async ({ tenant, params, readBody }) => {
         const parent = parentOf(tenant, params);
         const body = await parseBody(overrideBody, readBody);
-        const row = createOverride(storeContext(tenant.data), parent, isSecret, params[itemParam]!, {
+        const row = createOverride(storeContext(tenant), parent, isSecret, params[itemParam]!, {
           value: body.value ?? "",
           description: body.description ?? null,
         });

@@ -1,5 +1,9 @@
-/** Fault injection for one tenant: scripted failures for the next N matching calls, and a token-bucket rate limit. */
+/**
+ * Fault injection for one tenant: scripted failures for the next N matching calls or deployments, and the token
+ * bucket behind the per-token rate limit.
+ */
 import { z } from "zod";
+import { DEPLOY_FAILURES } from "./model.ts";
 
 const WRITE_METHODS = new Set(["POST", "PUT", "DELETE"]);
 
@@ -19,8 +23,11 @@ export const faultSpecSchema = z.discriminatedUnion("type", [
   z.object({
     /** answer with `status` instead of handling the call */
     type: z.literal("status"),
-    status: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]),
+    /** 400 and 409 are Qovery's answers to an action while another is in progress */
+    status: z.union([z.literal(400), z.literal(409), z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]),
     count,
+    /** the error body's `detail`; a fitting default per status otherwise */
+    detail: z.string().min(1).max(500).optional(),
     /** `Retry-After` header, in seconds */
     retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
     /** `X-RateLimit-Reset` header, as this many seconds from now (sent as a Unix timestamp) */
@@ -41,9 +48,18 @@ export const faultSpecSchema = z.discriminatedUnion("type", [
     count,
     ...matcher,
   }),
+  z.object({
+    /** the next deployments (of one service, or of any) end in this state instead of DEPLOYED; calls never match */
+    type: z.literal("deployment"),
+    outcome: z.enum(DEPLOY_FAILURES),
+    serviceId: z.string().optional(),
+    count,
+  }),
 ]);
 
 export type FaultSpec = z.output<typeof faultSpecSchema>;
+export type DeploymentFault = Extract<FaultSpec, { type: "deployment" }>;
+export type CallFault = Exclude<FaultSpec, DeploymentFault>;
 export type PendingFault = FaultSpec & { remaining: number };
 
 export function toPending(spec: FaultSpec): PendingFault {
@@ -51,15 +67,14 @@ export function toPending(spec: FaultSpec): PendingFault {
 }
 
 function matches(fault: PendingFault, method: string, pathTemplate: string | null): boolean {
+  if (fault.type === "deployment") return false;
   if (fault.type === "timeout-after-commit" && !WRITE_METHODS.has(method)) return false;
   if (fault.method && fault.method !== method) return false;
   if (fault.pathTemplate && fault.pathTemplate !== pathTemplate) return false;
   return true;
 }
 
-/** Consumes one use of the first pending fault that matches the call (in the order they were injected). */
-export function takeFault(pending: PendingFault[], method: string, pathTemplate: string | null): FaultSpec | null {
-  const index = pending.findIndex((fault) => matches(fault, method, pathTemplate));
+function consume(pending: PendingFault[], index: number): PendingFault | null {
   if (index < 0) return null;
   const fault = pending[index]!;
   fault.remaining -= 1;
@@ -67,8 +82,20 @@ export function takeFault(pending: PendingFault[], method: string, pathTemplate:
   return fault;
 }
 
+/** Consumes one use of the first pending fault that matches the call (in the order they were injected). */
+export function takeFault(pending: PendingFault[], method: string, pathTemplate: string | null): CallFault | null {
+  return consume(pending, pending.findIndex((fault) => matches(fault, method, pathTemplate))) as CallFault | null;
+}
+
+/** Consumes one use of the first pending `deployment` fault for this service (or for any). */
+export function takeDeploymentFault(pending: PendingFault[], serviceId: string): DeploymentFault | null {
+  const index = pending.findIndex((fault) => fault.type === "deployment" && (fault.serviceId ?? serviceId) === serviceId);
+  return consume(pending, index) as DeploymentFault | null;
+}
+
+/** A token bucket per API token: `{limit: 10, windowSeconds: 1}` is 10 requests per second with bursts of 10. */
 export const rateLimitSchema = z.object({
-  /** bucket size, and the number of tokens refilled per window (Qovery documents 1000 per hour per token) */
+  /** bucket size, and the number of tokens refilled per window */
   limit: z.number().int().min(1),
   windowSeconds: z.number().positive(),
 });

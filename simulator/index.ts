@@ -4,20 +4,45 @@
  */
 import { Hono } from "hono";
 import { registerQoveryApi } from "./api.ts";
-import { createMicrosecondClock } from "./clock.ts";
+import { createTenantClock } from "./clock.ts";
 import { registerControlApi } from "./control.ts";
-import { seedTenant, type PresetIds, type SimTenant } from "./tenant.ts";
+import { seedTenant, type PresetIds, type SeededService, type SimTenant } from "./tenant.ts";
 
 export type { CallLogEntry, TenantConfig, TenantSummary } from "./tenant.ts";
 export type { FaultSpec } from "./faults.ts";
 export type { SimTenant } from "./tenant.ts";
+export type { WindowUsage } from "./rate-limits.ts";
+export type { ServiceType, SettledState, State } from "./model.ts";
+export type { ServiceSeed } from "./services.ts";
 
 /** The token of the tenant every simulator starts with, for `npm run dev` and curl examples. */
 export const DEFAULT_TENANT_TOKEN = "qov_simulator_default_token";
 export const DEFAULT_TENANT_ID = "default";
 
+const serviceId = (n: number) => `00000000-0000-4000-8000-000000000${n}`;
+
+/**
+ * The default tenant's services, with fixed ids for the README: in `backend`/`staging` one service of each type, a
+ * database, a stopped container and an application never deployed; in `backend`/`production` one of each type.
+ */
+export const DEFAULT_SERVICES: readonly (SeededService & { id: string })[] = [
+  { id: serviceId(101), project: "backend", environment: "staging", name: "api", type: "APPLICATION" },
+  { id: serviceId(102), project: "backend", environment: "staging", name: "worker", type: "CONTAINER" },
+  { id: serviceId(103), project: "backend", environment: "staging", name: "db-migrate", type: "JOB", jobType: "LIFECYCLE" },
+  { id: serviceId(104), project: "backend", environment: "staging", name: "ingress", type: "HELM" },
+  { id: serviceId(105), project: "backend", environment: "staging", name: "infra", type: "TERRAFORM" },
+  { id: serviceId(106), project: "backend", environment: "staging", name: "postgres", type: "DATABASE" },
+  { id: serviceId(107), project: "backend", environment: "staging", name: "admin", type: "CONTAINER", state: "STOPPED" },
+  { id: serviceId(108), project: "backend", environment: "staging", name: "docs", type: "APPLICATION", state: "READY" },
+  { id: serviceId(201), project: "backend", environment: "production", name: "api", type: "APPLICATION" },
+  { id: serviceId(202), project: "backend", environment: "production", name: "worker", type: "CONTAINER" },
+  { id: serviceId(203), project: "backend", environment: "production", name: "nightly-report", type: "JOB", jobType: "CRON" },
+  { id: serviceId(204), project: "backend", environment: "production", name: "ingress", type: "HELM" },
+  { id: serviceId(205), project: "backend", environment: "production", name: "infra", type: "TERRAFORM" },
+];
+
 export interface QoverySimulatorOptions {
-  /** wall clock in milliseconds (timestamps, rate limit); injectable so tests can move time */
+  /** wall clock in milliseconds under every tenant's own clock (timestamps, deployments, rate limits); injectable */
   now?: () => number;
   /** how latency and held responses wait */
   sleep?: (ms: number) => Promise<void>;
@@ -49,7 +74,6 @@ function randomToken(): string {
 export function createQoverySimulator(options: QoverySimulatorOptions = {}): QoverySimulator {
   const nowMs = options.now ?? (() => Date.now());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const clock = createMicrosecondClock(nowMs);
   const tenants = new Map<string, SimTenant>();
   const tenantsByToken = new Map<string, SimTenant>();
   const newId = () => crypto.randomUUID();
@@ -62,25 +86,31 @@ export function createQoverySimulator(options: QoverySimulatorOptions = {}): Qov
 
   const createTenant = (name?: string, preset?: PresetIds) => {
     const id = newId();
+    const clock = createTenantClock(nowMs);
     return addTenant(seedTenant(id, name ?? `Simulated organization ${id.slice(0, 8)}`, clock, { newId, token: randomToken(), preset }));
   };
 
   const defaultTenant =
     options.seedDefaultTenant === false
       ? undefined
-      : addTenant(seedTenant(DEFAULT_TENANT_ID, "Simulated organization", clock, { newId: sequentialIds(), token: DEFAULT_TENANT_TOKEN }));
+      : addTenant(
+          seedTenant(DEFAULT_TENANT_ID, "Simulated organization", createTenantClock(nowMs), {
+            newId: sequentialIds(),
+            token: DEFAULT_TENANT_TOKEN,
+            services: DEFAULT_SERVICES,
+          }),
+        );
 
   const app = new Hono();
   registerControlApi(app, {
     createTenant,
+    newServiceId: newId,
     tenant: (id) => tenants.get(id),
     newToken: randomToken,
     registerToken: (token, tenant) => tenantsByToken.set(token, tenant),
   });
   registerQoveryApi(app, {
     tenantForToken: (token) => tenantsByToken.get(token),
-    nowMs,
-    timestamp: () => clock.next(),
     newId,
     sleep,
     maxHoldMs: options.maxHoldMs ?? 60_000,

@@ -1,9 +1,10 @@
 /**
  * The variable store rules of Qovery as far as `docs/qovery-api.md` knows them: one namespace per parent chain
- * (project → its environments) shared by variables and secrets, inherited rows visible from below, BUILT_IN rows
- * read-only, aliases and overrides only towards a higher scope, and deletes that cascade to dependents.
+ * (project → its environments → their services) shared by variables and secrets, inherited rows visible from below,
+ * BUILT_IN rows read-only, aliases and overrides only towards a higher scope, and deletes that cascade to dependents.
  */
-import { QoveryApiFailure, type ParentKind, type SimVariable, type TenantData, type VariableScope } from "./model.ts";
+import { QoveryApiFailure, type ParentKind, type SimService, type SimVariable, type TenantData, type VariableScope } from "./model.ts";
+import { variableScopeOf } from "./services.ts";
 
 export interface VariableParent {
   kind: ParentKind;
@@ -14,6 +15,8 @@ export interface StoreContext {
   data: TenantData;
   timestamp: () => string;
   newId: () => string;
+  /** told about every row created, changed or deleted, with the parent it lives at */
+  onChange: (parent: VariableParent) => void;
 }
 
 export interface CreateInput {
@@ -33,7 +36,17 @@ export interface EditInput {
 }
 
 const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const SCOPE_RANK: Record<VariableScope, number> = { BUILT_IN: 3, PROJECT: 2, ENVIRONMENT: 1 };
+const SERVICE_RANK = 1;
+const SCOPE_RANK: Record<VariableScope, number> = {
+  BUILT_IN: 4,
+  PROJECT: 3,
+  ENVIRONMENT: 2,
+  APPLICATION: SERVICE_RANK,
+  CONTAINER: SERVICE_RANK,
+  JOB: SERVICE_RANK,
+  HELM: SERVICE_RANK,
+  TERRAFORM: SERVICE_RANK,
+};
 
 /** The reason a key is refused, or null when Qovery accepts it. */
 export function keyProblem(key: string): string | null {
@@ -43,47 +56,78 @@ export function keyProblem(key: string): string | null {
   return null;
 }
 
-const scopeOfParent = (parent: VariableParent): VariableScope => (parent.kind === "project" ? "PROJECT" : "ENVIRONMENT");
+export function scopeOfParent(data: TenantData, parent: VariableParent): VariableScope {
+  if (parent.kind === "project") return "PROJECT";
+  if (parent.kind === "environment") return "ENVIRONMENT";
+  return variableScopeOf(data.services.get(parent.id)!.type)!;
+}
 
-function projectIdOf(data: TenantData, parent: VariableParent): string {
-  return parent.kind === "project" ? parent.id : data.environments.get(parent.id)!.projectId;
+/** The parent itself and the parents above it: a service, its environment, their project. */
+export function chainOf(data: TenantData, parent: VariableParent): VariableParent[] {
+  if (parent.kind === "project") return [parent];
+  if (parent.kind === "environment") return [parent, { kind: "project", id: data.environments.get(parent.id)!.projectId }];
+  const environmentId = data.services.get(parent.id)!.environmentId;
+  return [parent, ...chainOf(data, { kind: "environment", id: environmentId })];
+}
+
+/** The parents below `parent`: a project's environments and their services, an environment's services. */
+export function descendantsOf(data: TenantData, parent: VariableParent): VariableParent[] {
+  if (parent.kind === "service") return [];
+  const environments =
+    parent.kind === "environment"
+      ? [parent.id]
+      : [...data.environments.values()].filter((env) => env.projectId === parent.id).map((env) => env.id);
+  const services = [...data.services.values()].filter((service) => environments.includes(service.environmentId));
+  return [
+    ...(parent.kind === "project" ? environments.map((id): VariableParent => ({ kind: "environment", id })) : []),
+    ...services.map((service): VariableParent => ({ kind: "service", id: service.id })),
+  ];
+}
+
+/** The services that see a row living at `parent`: the service itself, or every service below an environment or project. */
+export function servicesSeeing(data: TenantData, parent: VariableParent): SimService[] {
+  const parents = parent.kind === "service" ? [parent] : descendantsOf(data, parent);
+  return parents.filter((p) => p.kind === "service").map((p) => data.services.get(p.id)!);
 }
 
 const livesAt = (row: SimVariable, parent: VariableParent) => row.parentKind === parent.kind && row.parentId === parent.id;
+const livesIn = (row: SimVariable, parents: VariableParent[]) => parents.some((parent) => livesAt(row, parent));
 
-/** Rows a list at `parent` returns: its own plus those inherited from its project (each keeps its own scope). */
-export function visibleRows(data: TenantData, parent: VariableParent, isSecret: boolean): SimVariable[] {
-  const projectId = projectIdOf(data, parent);
-  return [...data.variables.values()].filter(
-    (row) => row.isSecret === isSecret && (livesAt(row, parent) || (row.parentKind === "project" && row.parentId === projectId)),
-  );
+export const parentOfRow = (row: SimVariable): VariableParent => ({ kind: row.parentKind, id: row.parentId });
+
+/**
+ * Rows a list at `parent` returns: its own plus those inherited from above (each keeps its own scope), of one kind
+ * or of both when `isSecret` is undefined.
+ */
+export function visibleRows(data: TenantData, parent: VariableParent, isSecret?: boolean): SimVariable[] {
+  const chain = chainOf(data, parent);
+  return [...data.variables.values()].filter((row) => (isSecret === undefined || row.isSecret === isSecret) && livesIn(row, chain));
 }
 
 /**
  * Parents whose keys collide with a new key at `parent`: the whole chain above and below it. Siblings (two
- * environments of one project) do not collide.
+ * environments of one project, two services of one environment) do not collide.
  */
-function collidingParentIds(data: TenantData, parent: VariableParent): Set<string> {
-  const projectId = projectIdOf(data, parent);
-  if (parent.kind === "environment") return new Set([parent.id, projectId]);
-  const ids = new Set([projectId]);
-  for (const env of data.environments.values()) if (env.projectId === projectId) ids.add(env.id);
-  return ids;
+function collidingParents(data: TenantData, parent: VariableParent): VariableParent[] {
+  return [...chainOf(data, parent), ...descendantsOf(data, parent)];
 }
 
-function assertKeyFree(ctx: StoreContext, parentIds: Set<string>, key: string, exceptId?: string): void {
+/** Where a row lives, as Qovery's 409 body names it (`existing_variable`). */
+function locationOf(data: TenantData, row: SimVariable) {
+  const chain = chainOf(data, parentOfRow(row));
+  const idOf = (kind: ParentKind) => chain.find((parent) => parent.kind === kind)?.id ?? null;
+  return {
+    organization_id: data.organization.id,
+    project_id: idOf("project"),
+    environment_id: idOf("environment"),
+    service_id: idOf("service"),
+  };
+}
+
+function assertKeyFree(ctx: StoreContext, parents: VariableParent[], key: string, exceptId?: string): void {
   for (const row of ctx.data.variables.values()) {
-    if (row.key !== key || row.id === exceptId || !parentIds.has(row.parentId)) continue;
-    const environmentId = row.parentKind === "environment" ? row.parentId : null;
-    const projectId = environmentId ? ctx.data.environments.get(environmentId)!.projectId : row.parentId;
-    throw new QoveryApiFailure(409, `Variable already exists: ${key}`, {
-      existing_variable: {
-        organization_id: ctx.data.organization.id,
-        project_id: projectId,
-        environment_id: environmentId,
-        service_id: null,
-      },
-    });
+    if (row.key !== key || row.id === exceptId || !livesIn(row, parents)) continue;
+    throw new QoveryApiFailure(409, `Variable already exists: ${key}`, { existing_variable: locationOf(ctx.data, row) });
   }
 }
 
@@ -108,23 +152,32 @@ function findOwned(ctx: StoreContext, parent: VariableParent, isSecret: boolean,
   return row;
 }
 
-function newRow(ctx: StoreContext, fields: Omit<SimVariable, "id" | "createdAt" | "updatedAt">): SimVariable {
+type RowFields = Omit<SimVariable, "id" | "scope" | "parentKind" | "parentId" | "serviceId" | "createdAt" | "updatedAt">;
+
+function newRow(ctx: StoreContext, parent: VariableParent, fields: RowFields): SimVariable {
   const at = ctx.timestamp();
-  const row: SimVariable = { id: ctx.newId(), ...fields, createdAt: at, updatedAt: at };
+  const row: SimVariable = {
+    id: ctx.newId(),
+    ...fields,
+    scope: scopeOfParent(ctx.data, parent),
+    parentKind: parent.kind,
+    parentId: parent.id,
+    serviceId: parent.kind === "service" ? parent.id : null,
+    createdAt: at,
+    updatedAt: at,
+  };
   ctx.data.variables.set(row.id, row);
+  ctx.onChange(parent);
   return row;
 }
 
 export function createVariable(ctx: StoreContext, parent: VariableParent, isSecret: boolean, input: CreateInput): SimVariable {
   assertValidKey(input.key);
-  assertKeyFree(ctx, collidingParentIds(ctx.data, parent), input.key);
-  return newRow(ctx, {
+  assertKeyFree(ctx, collidingParents(ctx.data, parent), input.key);
+  return newRow(ctx, parent, {
     key: input.key,
     value: input.value,
     isSecret,
-    scope: scopeOfParent(parent),
-    parentKind: parent.kind,
-    parentId: parent.id,
     variableType: input.mountPath ? "FILE" : "VALUE",
     mountPath: input.mountPath,
     description: input.description,
@@ -139,7 +192,7 @@ export function editVariable(ctx: StoreContext, parent: VariableParent, isSecret
   if (input.key !== row.key) {
     if (row.variableType === "OVERRIDE") throw new QoveryApiFailure(400, "The key of an override cannot be changed");
     assertValidKey(input.key);
-    assertKeyFree(ctx, collidingParentIds(ctx.data, parent), input.key, row.id);
+    assertKeyFree(ctx, collidingParents(ctx.data, parent), input.key, row.id);
   }
   if (row.variableType === "ALIAS") {
     if (input.value !== null && input.value !== aliasTarget(ctx.data, row).key) row.aliasedId = repointAlias(ctx, parent, row, input.value).id;
@@ -150,6 +203,7 @@ export function editVariable(ctx: StoreContext, parent: VariableParent, isSecret
   if (input.description !== undefined) row.description = input.description;
   if (input.enableInterpolationInFile !== undefined) row.enableInterpolationInFile = input.enableInterpolationInFile;
   row.updatedAt = ctx.timestamp();
+  ctx.onChange(parent);
   return row;
 }
 
@@ -158,7 +212,7 @@ function repointAlias(ctx: StoreContext, parent: VariableParent, alias: SimVaria
   const candidates = [...ctx.data.variables.values()].filter(
     (row) => row.key === targetKey && row.variableType !== "ALIAS" && SCOPE_RANK[row.scope] > SCOPE_RANK[alias.scope],
   );
-  const reachable = [...visibleRows(ctx.data, parent, true), ...visibleRows(ctx.data, parent, false)];
+  const reachable = visibleRows(ctx.data, parent);
   const target = candidates.find((row) => reachable.includes(row));
   if (!target) throw new QoveryApiFailure(400, `No variable ${targetKey} at a higher scope to alias`);
   if (target.isSecret !== alias.isSecret) throw new QoveryApiFailure(400, "An alias cannot point to a variable of the other kind (secret vs variable)");
@@ -170,20 +224,28 @@ export function aliasTarget(data: TenantData, alias: SimVariable): SimVariable {
 }
 
 export function deleteVariable(ctx: StoreContext, parent: VariableParent, isSecret: boolean, id: string): void {
-  deleteWithDependents(ctx.data, findOwned(ctx, parent, isSecret, id).id);
+  deleteWithDependents(ctx, findOwned(ctx, parent, isSecret, id));
 }
 
-function deleteWithDependents(data: TenantData, id: string): void {
-  data.variables.delete(id);
-  for (const row of [...data.variables.values()]) {
-    if (row.aliasedId === id || row.overriddenId === id) deleteWithDependents(data, row.id);
+function deleteWithDependents(ctx: StoreContext, deleted: SimVariable): void {
+  ctx.data.variables.delete(deleted.id);
+  ctx.onChange(parentOfRow(deleted));
+  for (const row of [...ctx.data.variables.values()]) {
+    if (row.aliasedId === deleted.id || row.overriddenId === deleted.id) deleteWithDependents(ctx, row);
   }
 }
 
-function assertHigherScope(target: SimVariable, parent: VariableParent, what: "alias" | "override"): void {
-  if (SCOPE_RANK[target.scope] <= SCOPE_RANK[scopeOfParent(parent)]) {
+function assertHigherScope(data: TenantData, target: SimVariable, parent: VariableParent, what: "alias" | "override"): void {
+  if (SCOPE_RANK[target.scope] <= SCOPE_RANK[scopeOfParent(data, parent)]) {
     throw new QoveryApiFailure(400, `Can't create an ${what} on the same or a lower scope: ${target.key} is ${target.scope}`);
   }
+}
+
+/** The row an alias or override points at: of a higher scope (400 otherwise), and visible from `parent` (404 otherwise). */
+function findTarget(ctx: StoreContext, parent: VariableParent, isSecret: boolean, id: string, what: "alias" | "override"): SimVariable {
+  const row = ctx.data.variables.get(id);
+  if (row?.isSecret === isSecret) assertHigherScope(ctx.data, row, parent, what);
+  return findVisible(ctx, parent, isSecret, id);
 }
 
 export function createAlias(
@@ -193,18 +255,14 @@ export function createAlias(
   targetId: string,
   input: { key: string; description: string | null },
 ): SimVariable {
-  const target = findVisible(ctx, parent, isSecret, targetId);
+  const target = findTarget(ctx, parent, isSecret, targetId, "alias");
   if (target.variableType === "ALIAS") throw new QoveryApiFailure(400, "You can't create an alias on an alias");
-  assertHigherScope(target, parent, "alias");
   assertValidKey(input.key);
-  assertKeyFree(ctx, collidingParentIds(ctx.data, parent), input.key);
-  return newRow(ctx, {
+  assertKeyFree(ctx, collidingParents(ctx.data, parent), input.key);
+  return newRow(ctx, parent, {
     key: input.key,
     value: "",
     isSecret,
-    scope: scopeOfParent(parent),
-    parentKind: parent.kind,
-    parentId: parent.id,
     variableType: "ALIAS",
     mountPath: null,
     description: input.description,
@@ -221,20 +279,16 @@ export function createOverride(
   targetId: string,
   input: { value: string; description: string | null },
 ): SimVariable {
-  const target = findVisible(ctx, parent, isSecret, targetId);
+  const target = findTarget(ctx, parent, isSecret, targetId, "override");
   if (target.variableType !== "VALUE" && target.variableType !== "FILE") {
     throw new QoveryApiFailure(400, `Only plain values can be overridden; ${target.key} is ${target.variableType}`);
   }
-  assertHigherScope(target, parent, "override");
   // The override shares its target's key on purpose, so only a second override at this level collides.
-  assertKeyFree(ctx, new Set([parent.id]), target.key);
-  return newRow(ctx, {
+  assertKeyFree(ctx, [parent], target.key);
+  return newRow(ctx, parent, {
     key: target.key,
     value: input.value,
     isSecret,
-    scope: scopeOfParent(parent),
-    parentKind: parent.kind,
-    parentId: parent.id,
     variableType: "OVERRIDE",
     mountPath: target.mountPath,
     description: input.description,

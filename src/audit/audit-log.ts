@@ -2,7 +2,6 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import { assertCan, assertCanInOrganization, type Actor } from "../access/actor";
 import type { Db } from "../db/client";
-import { createDb } from "../db/client";
 import { auditLogs } from "../db/schema";
 import { nowIso } from "../lib/time";
 
@@ -32,11 +31,6 @@ export function auditInsert(db: Db, actor: AuditActor, requestId: string | null,
     requestId,
     createdAt: nowIso(),
   });
-}
-
-/** Records an audit entry for the current request's caller (`c.var` holds the authenticated actor and the request id). */
-export async function recordAudit(c: { env: { DB: D1Database }; var: { actor: Actor; reqId: string } }, entry: AuditEntry): Promise<void> {
-  await auditInsert(createDb(c.env.DB), c.var.actor, c.var.reqId, entry).run();
 }
 
 export interface AuditQuery {

@@ -4,7 +4,7 @@
  * project (organization-wide for tokens bound to no project), and a token can only be given rights its creator holds.
  */
 import { and, desc, eq, isNull, type SQL } from "drizzle-orm";
-import { assertCan, assertCanInOrganization, type Actor } from "../access/actor";
+import { assertCan, assertCanInOrganization, credentialActor, type Actor } from "../access/actor";
 import type { PermissionRule } from "../access/rules";
 import { auditInsert, type AuditEntry } from "../audit/audit-log";
 import { runBatch, type Db } from "../db/client";
@@ -13,10 +13,10 @@ import { randomToken, sha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { badRequest, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
 import { getProjectRow } from "../store/projects";
-import { actorFor, type ActingAs, type AuthContext, type Credential } from "./context";
+import type { ActingAs, Credential } from "./context";
 import { grantAudit, grantedRules, grantOf, hasAnyRight, NO_RIGHTS_LEFT, parseRules } from "./grants";
 import { checkedGrant } from "./project-roles";
-import { expandScopes, type Scope } from "./scopes";
+import type { Scope } from "./scopes";
 
 export const API_TOKEN_PREFIX = "qsk_";
 /** lastUsedAt is refreshed at most this often, so reads do not turn into writes on every request */
@@ -193,12 +193,6 @@ function activeToken(db: Db, { token: row, customRolePermissionsJson }: TokenWit
   if (!row.lastUsedAt || Date.parse(now) - Date.parse(row.lastUsedAt) > LAST_USED_GRANULARITY_MS) {
     background(db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run());
   }
-  const auth: AuthContext = {
-    actorType: "api-token",
-    actorId: row.id,
-    actorName: row.name,
-    projectId: row.projectId,
-    scopes: expandScopes(JSON.parse(row.scopesJson) as Scope[]),
-  };
-  return { auth, actor: actorFor(auth, grantedRules({ ...row, customRolePermissionsJson })), credentialId: row.id };
+  const rules = grantedRules({ ...row, customRolePermissionsJson });
+  return { actor: credentialActor({ kind: "api-token", id: row.id, name: row.name, projectId: row.projectId, rules }), credentialId: row.id };
 }

@@ -1,22 +1,20 @@
 /** Who a bearer token is: the admin token, an API token or a machine identity's access token. */
+import { credentialActor } from "../access/actor";
+import { rulesForScopes } from "../access/scopes";
 import { configOf } from "../config";
 import { createDb } from "../db/client";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { unauthorized } from "../lib/errors";
 import { resolveApiToken, API_TOKEN_PREFIX } from "./api-tokens";
-import { actorFor, type AuthContext, type Credential } from "./context";
+import type { Credential } from "./context";
 import { resolveAccessToken, ACCESS_TOKEN_PREFIX } from "./identities";
 import { expandScopes } from "./scopes";
 
-export const ADMIN: AuthContext = {
-  actorType: "admin",
-  actorId: "admin",
-  actorName: "admin",
-  projectId: null,
-  scopes: expandScopes(["admin"]),
+/** The admin token: every scope, so every right in every project and in the organization. */
+export const ADMIN_CREDENTIAL: Credential = {
+  actor: credentialActor({ kind: "admin", id: "admin", name: "admin", projectId: null, rules: rulesForScopes(expandScopes(["admin"])) }),
+  credentialId: "admin",
 };
-
-export const ADMIN_CREDENTIAL: Credential = { auth: ADMIN, actor: actorFor(ADMIN), credentialId: ADMIN.actorId };
 
 export async function resolveBearer(env: Env, token: string, background: (p: Promise<unknown>) => void): Promise<Credential> {
   const db = createDb(env.DB);

@@ -5,7 +5,7 @@
  * permission in the identity's project (organization-wide for identities bound to no project).
  */
 import { and, desc, eq, isNull, type SQL } from "drizzle-orm";
-import { assertCan, assertCanInOrganization, type Actor } from "../access/actor";
+import { assertCan, assertCanInOrganization, credentialActor, type Actor } from "../access/actor";
 import type { PermissionRule } from "../access/rules";
 import { auditInsert, type AuditEntry } from "../audit/audit-log";
 import { runBatch, type Db } from "../db/client";
@@ -14,10 +14,10 @@ import { randomToken, sha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { badRequest, notFound, unauthorized } from "../lib/errors";
 import { addSeconds, nowIso } from "../lib/time";
 import { getProjectRow } from "../store/projects";
-import { actorFor, type ActingAs, type AuthContext, type Credential } from "./context";
+import type { ActingAs, Credential } from "./context";
 import { grantAudit, grantedRules, grantOf, hasAnyRight, NO_RIGHTS_LEFT, parseRules, storedGrant } from "./grants";
 import { checkedGrant } from "./project-roles";
-import { expandScopes, type Scope } from "./scopes";
+import type { Scope } from "./scopes";
 
 export const ACCESS_TOKEN_PREFIX = "qsa_";
 const CLIENT_SECRET_PREFIX = "qsc";
@@ -313,14 +313,8 @@ function accessTokenCaller(db: Db, { token, identity, customRolePermissionsJson 
   if (!token.lastUsedAt || Date.parse(now) - Date.parse(token.lastUsedAt) > LAST_USED_GRANULARITY_MS) {
     background(db.update(identityAccessTokens).set({ lastUsedAt: now }).where(eq(identityAccessTokens.id, token.id)).run());
   }
-  const auth: AuthContext = {
-    actorType: "identity",
-    actorId: identity.id,
-    actorName: identity.name,
-    projectId: identity.projectId,
-    scopes: expandScopes(JSON.parse(identity.scopesJson) as Scope[]),
-  };
-  return { auth, actor: actorFor(auth, grantedRules({ ...identity, customRolePermissionsJson })), credentialId: token.id };
+  const rules = grantedRules({ ...identity, customRolePermissionsJson });
+  return { actor: credentialActor({ kind: "identity", id: identity.id, name: identity.name, projectId: identity.projectId, rules }), credentialId: token.id };
 }
 
 type AccessTokenJoin = NonNullable<Awaited<ReturnType<typeof accessTokenWhere>>>;

@@ -18,10 +18,9 @@ import { projectMemberships, projectRoles, users } from "../db/schema";
 import { badRequest, conflict, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
 import { getProjectRow } from "../store/projects";
-import type { ActingAs, AuthContext, Credential } from "./context";
+import type { ActingAs, Credential } from "./context";
 import { assertMayGrant, isBuiltInRole, parseRules, roleRules } from "./grants";
 import { rulesOfRole } from "./project-roles";
-import { expandScopes } from "./scopes";
 
 /** Most members one project may have. */
 export const MAX_MEMBERS_PER_PROJECT = 500;
@@ -59,15 +58,7 @@ function personCaller(db: Db, rows: PersonRow[], isAdmin: boolean, background: B
     if (row.projectId === null || row.role === null) continue;
     memberships.set(row.projectId, roleRules(row.role, row.customRole === null ? null : parseRules(row.customRole)));
   }
-  const auth: AuthContext = {
-    actorType: "person",
-    actorId: user.id,
-    actorName: user.email,
-    projectId: null,
-    // The legacy scope view: administrators hold every scope, everyone else none (their rights are their memberships).
-    scopes: isAdmin ? expandScopes(["admin"]) : new Set(),
-  };
-  return { auth, actor: personActor({ id: user.id, email: user.email, isAdmin, memberships }), credentialId: user.id };
+  return { actor: personActor({ id: user.id, email: user.email, isAdmin, memberships }), credentialId: user.id };
 }
 
 /** The person with this (lower-cased) email, creating their row on first sign-in. */

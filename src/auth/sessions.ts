@@ -17,7 +17,7 @@ import { consoleSessions } from "../db/schema";
 import { fingerprint, loadKeyRing, randomToken, timingSafeEqualStrings } from "../lib/crypto";
 import { forbidden } from "../lib/errors";
 import { resolveApiTokenById } from "./api-tokens";
-import type { ActingAs, AuthContext, Caller, Credential } from "./context";
+import type { ActingAs, Credential } from "./context";
 import { resolveAccessTokenById } from "./identities";
 import { ADMIN_CREDENTIAL } from "./bearer";
 import { personById } from "./people";
@@ -48,21 +48,21 @@ export const needsTouch = (row: Pick<SessionRow, "lastSeenAt">, now: number) => 
  * What a session records about the credential that signed in: the row id of an API token or access token, or for the
  * admin token a keyed fingerprint of it, so the session ends when ADMIN_TOKEN is rotated.
  */
-async function subjectOf(env: Env, { auth, credentialId }: Credential): Promise<Subject> {
-  if (auth.actorType === "admin") {
+async function subjectOf(env: Env, { actor, credentialId }: Credential): Promise<Subject> {
+  if (actor.kind === "admin") {
     const config = configOf(env);
     return { subjectType: "admin", subjectId: await fingerprint(await loadKeyRing(config.encryptionKey), config.adminToken) };
   }
-  if (auth.actorType === "api-token" || auth.actorType === "identity") return { subjectType: auth.actorType, subjectId: credentialId };
-  if (auth.actorType === "person") return { subjectType: "person", subjectId: auth.actorId };
-  throw new Error(`a ${auth.actorType} credential cannot sign in to the console`);
+  if (actor.kind === "api-token" || actor.kind === "identity") return { subjectType: actor.kind, subjectId: credentialId };
+  if (actor.kind === "person") return { subjectType: "person", subjectId: actor.id };
+  throw new Error(`a ${actor.kind} credential cannot sign in to the console`);
 }
 
 /** The email the current request's Cloudflare Access assertion proves (null: none, or not valid). */
 export type AccessEmail = () => Promise<string | null>;
 
-/** The caller the subject stands for while its credential is still valid, else null. */
-async function resolveSubject(env: Env, db: Db, subject: Subject, background: Background, accessEmail: AccessEmail): Promise<Caller | null> {
+/** The credential the subject stands for while it is still valid, else null. */
+async function resolveSubject(env: Env, db: Db, subject: Subject, background: Background, accessEmail: AccessEmail): Promise<Credential | null> {
   switch (subject.subjectType) {
     case "admin": {
       const config = configOf(env);
@@ -79,7 +79,7 @@ async function resolveSubject(env: Env, db: Db, subject: Subject, background: Ba
       const email = await accessEmail();
       if (!email) return null;
       const person = await personById(db, subject.subjectId, configOf(env).access.adminEmails, background);
-      return person?.auth.actorName === email ? person : null;
+      return person?.actor.email === email ? person : null;
     }
   }
 }
@@ -103,7 +103,7 @@ export const findSession = (db: Db, id: string) => db.select().from(consoleSessi
 
 export const deleteSession = (db: Db, id: string) => db.delete(consoleSessions).where(eq(consoleSessions.id, id)).run();
 
-export type OpenedSession = { state: "active"; auth: AuthContext; actor: Actor; csrf: string } | { state: "expired" | "revoked" };
+export type OpenedSession = { state: "active"; actor: Actor; csrf: string } | { state: "expired" | "revoked" };
 
 /**
  * The session behind a cookie, checked for this request: its row, its expiry and its credential (for a person, this
@@ -123,13 +123,13 @@ export async function openSession(
   const state = sessionState(row, now);
   if (state === "expired") await deleteSession(db, id);
   if (state !== "active") return { state };
-  const caller = await resolveSubject(env, db, row, background, accessEmail);
-  if (!caller) {
+  const credential = await resolveSubject(env, db, row, background, accessEmail);
+  if (!credential) {
     await db.update(consoleSessions).set({ revokedAt: new Date(now).toISOString() }).where(eq(consoleSessions.id, id)).run();
     return { state: "revoked" };
   }
   if (needsTouch(row, now)) await db.update(consoleSessions).set({ lastSeenAt: new Date(now).toISOString() }).where(eq(consoleSessions.id, id)).run();
-  return { state: "active", auth: caller.auth, actor: caller.actor, csrf: row.csrfToken };
+  return { state: "active", actor: credential.actor, csrf: row.csrfToken };
 }
 
 /** The audit entry for "sign out everywhere". */
@@ -141,9 +141,14 @@ const allSessionsRevokedAudit = (revokedSessions: number): AuditEntry => ({
   metadata: { revokedSessions },
 });
 
+/** Only an organization administrator may sign everyone out (the console asks before offering it). */
+export function assertMayRevokeAllSessions(actor: Actor): void {
+  if (!isOrganizationAdmin(actor)) throw forbidden("Only an organization administrator can sign everyone out");
+}
+
 /** "Sign out everywhere" (organization administrators only): every session still open is revoked at once. Returns how many were. */
 export async function revokeAllSessions({ db, actor, requestId }: ActingAs, now = Date.now()): Promise<number> {
-  if (!isOrganizationAdmin(actor)) throw forbidden("Only an organization administrator can sign everyone out");
+  assertMayRevokeAllSessions(actor);
   const result = await db.update(consoleSessions).set({ revokedAt: new Date(now).toISOString() }).where(isNull(consoleSessions.revokedAt)).run();
   await auditInsert(db, actor, requestId, allSessionsRevokedAudit(result.meta.changes)).run();
   return result.meta.changes;

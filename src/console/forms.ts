@@ -1,8 +1,4 @@
 /** Reading console form posts and turning validation failures into per-field messages. */
-import type { Context } from "hono";
-import type { AuditEntry } from "../audit/audit-log";
-import { recordAudit } from "../audit/audit-log";
-import type { AppEnv } from "../env";
 import type { ConsoleContext } from "./context";
 import type { FieldErrors } from "./ui/components";
 
@@ -23,6 +19,3 @@ export function fieldErrors(issues: readonly Issue[], fieldOf: (path: readonly P
   for (const issue of issues) errors[fieldOf(issue.path)] ??= issue.message;
   return errors;
 }
-
-/** The audit entry the matching API route records, for the same change made here. */
-export const audit = (c: ConsoleContext, entry: AuditEntry) => recordAudit(c as unknown as Context<AppEnv>, entry);

@@ -51,7 +51,6 @@ export const requireSignedIn: MiddlewareHandler<ConsoleEnv> = async (c, next) =>
   const accessEmail = () => requestEmail(c.env, (name) => c.req.header(name), c.get("log"));
   const session = await openSession(c.env, createDb(c.env.DB), cookie.sessionId, (p) => c.executionCtx.waitUntil(p), accessEmail);
   if (session.state !== "active") return refuse(session.state);
-  c.set("auth", session.auth);
   c.set("actor", session.actor);
   c.set("csrf", session.csrf);
   await next();

@@ -44,7 +44,6 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     const db = createDb(c.env.DB);
     credential = await guardAuthFailures(c.env, address, () => personFromAssertion(access, db, assertion, background, c.get("log")));
   }
-  c.set("auth", credential.auth);
   c.set("actor", credential.actor);
   await next();
 };

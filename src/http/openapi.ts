@@ -40,7 +40,7 @@ const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 
 export function buildOpenApiDocument(serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of registeredRoutes()) {
+  for (const route of registeredRoutes().filter((r) => !r.hidden)) {
     const path = openApiPath(route.path);
     const errors = Object.fromEntries(
       (route.public ? ["400", "422", "429", "500"] : ["400", "401", "403", "404", "422", "500"]).map((code) => [

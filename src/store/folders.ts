@@ -11,7 +11,6 @@ import { and, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { assertCan } from "../access/actor";
 import type { AuditEntry } from "../audit/audit-log";
-import type { Db } from "../db/client";
 import { environments, folders, secrets } from "../db/schema";
 import { badRequest, notFound } from "../lib/errors";
 import { nowIso } from "../lib/time";
@@ -128,15 +127,9 @@ function folderListing(tree: ProjectTree, input: ListFoldersInput, shown: (folde
 }
 
 /**
- * Every folder under a path, with no access check: for callers that already decided what the actor may see (a
- * sync's source picker). Direct children sorted by name, or with `recursive` every descendant; a missing parent lists
- * nothing (as Infisical).
+ * The folders under a path that the actor may read (refused without any folder `read` rule): direct children sorted
+ * by name, or with `recursive` every descendant; a missing parent lists nothing (as Infisical).
  */
-export async function listFolders(db: Db, projectId: string, input: ListFoldersInput) {
-  return folderListing(await loadProjectTree(db, projectId), input, () => true);
-}
-
-/** `listFolders` as the actor may see it: refused without any folder `read` rule, else only the folders it may read. */
 export async function listReadableFolders(ctx: StoreContext, projectId: string, input: ListFoldersInput) {
   assertMayEver(ctx.actor, projectId, "read", "secret-folders");
   const tree = await loadProjectTree(ctx.db, projectId);

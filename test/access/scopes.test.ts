@@ -1,7 +1,8 @@
 /**
- * Scopes as rules: for every scope, bound or not, on its own project and another, each check that replaces a
- * `requireAccess` call allows exactly what `requireAccess` allows today. The table below is the map from today's
- * call sites (API routes and console pages) to the checks services will make.
+ * Scopes as rules: for every scope, bound or not, on its own project and another, each check that replaced a
+ * `requireAccess` call allows exactly what `requireAccess` allowed. The table below maps those former call sites (API
+ * routes and console pages) to the checks the services make; `requireAccess` itself is kept here as the frozen
+ * reference of what scopes used to mean.
  */
 import { describe, expect, it } from "vitest";
 import { can as allows } from "../../src/access/evaluate";
@@ -9,7 +10,6 @@ import { canUseConnection, credentialActor, type Actor } from "../../src/access/
 import { BUILT_IN_ROLE_RULES, ORGANIZATION_ADMIN_RULES } from "../../src/access/roles";
 import { ORGANIZATION_PERMISSIONS, organizationRulesSchema, PROJECT_PERMISSIONS, projectRulesSchema } from "../../src/access/rules";
 import { rulesForScopes, SCOPE_GRANTS } from "../../src/access/scopes";
-import { requireAccess, type AuthContext } from "../../src/auth/context";
 import { expandScopes, SCOPES, type Scope } from "../../src/auth/scopes";
 
 const OWN = "project-own";
@@ -131,8 +131,25 @@ const SITES: Site[] = [
 /** Sample facts for subjects with condition fields; scope rules are unconditional, so any values do. */
 const SAMPLE_FIELDS = { environment: "prod", secretPath: "/app/api", connectionId: "conn-1" };
 
+/** A credential as scopes described it: what it holds and the project it is bound to (null: none). */
+interface AuthContext {
+  projectId: string | null;
+  scopes: ReadonlySet<Scope>;
+}
+
+/**
+ * What scopes allowed before rules: the scope, and for a project-bound credential, its own project only (an
+ * operation about no project, `projectId` omitted, was refused to it).
+ */
+function requireAccess(auth: AuthContext, scope: Scope, projectId?: string | null): void {
+  if (!auth.scopes.has(scope)) throw new Error(`This credential lacks the "${scope}" scope`);
+  if (auth.projectId === null) return;
+  if (projectId === undefined || projectId === null) throw new Error("This credential is bound to a single project");
+  if (projectId !== auth.projectId) throw new Error("This credential is bound to another project");
+}
+
 function authFor(scope: Scope, binding: string | null): AuthContext {
-  return { actorType: "api-token", actorId: "t", actorName: "t", projectId: binding, scopes: expandScopes([scope]) };
+  return { projectId: binding, scopes: expandScopes([scope]) };
 }
 
 function actorFor(scope: Scope, binding: string | null): Actor {

@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { accessTeam, signingKey, type SigningKey } from "../helpers/access";
 import { api, createProject, unique } from "../helpers/api";
-import { addMember } from "../helpers/people";
+import { addMember, createRole } from "../helpers/people";
 import { Browser, sessionRowOf, textOf } from "./browser";
 
 const team = accessTeam();
@@ -186,5 +186,48 @@ describe("the Access tab", () => {
     const admin = new Browser();
     await admin.signIn();
     expect((await admin.get(`/projects/${project.id}/access`)).location).toBe(accessPage("members"));
+  });
+});
+
+describe("project navigation follows the person's rules", () => {
+  /** The links of one of the shell's tab bars (`Project sections`, `Integrations`), as [label, href]. */
+  function tabsOf(html: string, label: string): [string, string][] {
+    const nav = new RegExp(`<nav aria-label="${label}">([\\s\\S]*?)</nav>`).exec(html)?.[1] ?? "";
+    return [...nav.matchAll(/<a href="([^"]+)"[^>]*>([^<]+)<\/a>/g)].map((m) => [m[2]!, m[1]!.replace(/&amp;/g, "&")]);
+  }
+  const syncs = () => `/projects/${project.id}/integrations/secret-syncs`;
+  const connections = () => `/projects/${project.id}/integrations/app-connections`;
+
+  it("a viewer sees the Secret Syncs tab (they may read syncs) and not App Connections (they may not read connections)", async () => {
+    const email = newEmail();
+    await addMember(project.id, email, "viewer");
+    const person = await personBrowser(email);
+    await signInThroughAccess(person, email);
+    const page = await person.get(syncs());
+    expect(page.status).toBe(200);
+    expect(tabsOf(page.html, "Project sections").map(([label, href]) => [label, href.split("?")[0]])).toContainEqual(["Integrations", syncs()]);
+    expect(tabsOf(page.html, "Integrations")).toEqual([["Secret Syncs", syncs()]]);
+  });
+
+  it("a person who may read connections but not syncs is led to App Connections, and Secret Syncs is not offered", async () => {
+    const email = newEmail();
+    const role = await createRole(project.id, [{ subject: "app-connections", action: ["read-app-connections"] }]);
+    await addMember(project.id, email, role.slug);
+    const person = await personBrowser(email);
+    await signInThroughAccess(person, email);
+    const page = await person.get(connections());
+    expect(page.status).toBe(200);
+    expect(tabsOf(page.html, "Project sections")).toContainEqual(["Integrations", connections()]);
+    expect(tabsOf(page.html, "Integrations")).toEqual([["App Connections", connections()]]);
+  });
+
+  it("a person with neither is not offered Integrations at all", async () => {
+    const email = newEmail();
+    await addMember(project.id, email, "no-access");
+    const person = await personBrowser(email);
+    await signInThroughAccess(person, email);
+    const page = await person.get(accessPage("permissions"));
+    expect(page.status).toBe(200);
+    expect(tabsOf(page.html, "Project sections").map(([label]) => label)).toEqual(["Secrets", "Access"]);
   });
 });

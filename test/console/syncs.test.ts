@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { createToken } from "../helpers/api";
+import { api, createToken } from "../helpers/api";
+import { grantToken } from "../helpers/people";
 import { createSync, getSync, putSecrets, qoveryValues, syncFixture, waitForRun, type SyncFixture } from "../helpers/sync-fixtures";
 import { Browser, hiddenInputs, inputValue, textOf, type Page } from "./browser";
 
@@ -346,5 +347,26 @@ describe("access in the console: the services decide, the pages show their answe
     expect((await browser.post(`${url}/sync`)).location).toBe(`${url}?notice=run-queued`);
     await waitForRun(sync.id);
     expect(textOf((await browser.get(url)).html)).toContain("ci-trigger (api-token)");
+  });
+});
+
+describe("the wizard's source picker", () => {
+  it("offers only the folders the caller may read", async () => {
+    const f = await syncFixture({ A: "1" });
+    // A folder is where its parent is: the rule below shows /app/sub, and neither /app, /ops nor /ops/sub.
+    for (const [path, name] of [["/app", "sub"], ["/", "ops"], ["/ops", "sub"]]) {
+      expect((await api.post("/api/v2/folders", { projectId: f.project.id, environment: "dev", path, name })).status).toBe(200);
+    }
+    const permissions = [
+      { subject: "secret-syncs", action: ["create", "read"] },
+      { subject: "secret-folders", action: ["read"], conditions: { secretPath: { $glob: "/app/**" } } },
+    ];
+    const { token } = await grantToken({ permissions }, f.project.id);
+    const browser = new Browser();
+    await browser.signIn(token);
+    const page = await browser.get(wizard(f));
+    expect(page.status).toBe(200);
+    const offered = [...page.html.matchAll(/<option value="(\/[^"]*)"/g)].map((m) => m[1]);
+    expect(offered).toEqual(["/", "/app/sub"]);
   });
 });

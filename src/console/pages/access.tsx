@@ -20,9 +20,9 @@ import {
 } from "../../auth/people";
 import { createRole, deleteRole, getRoleById, listRoles, roleInputSchema, updateRole, type PublicRole } from "../../auth/project-roles";
 import { ApiError } from "../../lib/errors";
-import { getProject, type PublicProject } from "../../store/projects";
+import { readProject, type PublicProject } from "../../store/projects";
 import type { ConsoleContext } from "../context";
-import { dbOf } from "../deps";
+import { storeAs } from "../deps";
 import { fieldErrors, readForm } from "../forms";
 import { accessUrl, memberActionUrl, roleUrl, type AccessPage } from "../urls";
 import { EmptyState, Notice, PostForm, SelectField, SubmitButton, Tabs, TextArea, TextField, Time, type FieldErrors } from "../ui/components";
@@ -42,7 +42,7 @@ const emptyForm = (): FormState => ({ values: {}, errors: {} });
 /** A refusal a form can show next to what was typed (validation, duplicates, boundaries), rather than an error page. */
 const shownOnForm = (error: unknown): error is ApiError => error instanceof ApiError && error.statusCode < 500 && error.statusCode !== 404;
 
-const loadProject = (c: ConsoleContext): Promise<PublicProject> => getProject(dbOf(c), c.req.param("projectId")!);
+const loadProject = (c: ConsoleContext): Promise<PublicProject> => readProject(storeAs(c), c.req.param("projectId")!);
 
 const PAGE_TITLES: Record<AccessPage, string> = { members: "Members", roles: "Roles", permissions: "My permissions" };
 
@@ -61,7 +61,7 @@ async function renderAccess(c: ConsoleContext, project: PublicProject, page: Acc
     `${project.name} · ${PAGE_TITLES[page]}`,
     <ProjectShell
       project={project}
-      auth={c.get("auth")}
+      actor={c.get("actor")}
       section="access"
       title={`${project.name}: ${PAGE_TITLES[page]}`}
       trail={[{ label: "Access" }]}
@@ -426,8 +426,9 @@ export async function deleteRoleAction(c: ConsoleContext) {
 // ----- the caller's effective permissions
 
 export async function permissionsPage(c: ConsoleContext) {
+  // The caller's rules first: without any in the project, the answer is the permissions route's own refusal.
+  const { permissions, memberships, actor } = await effectivePermissions(actingAs(c), c.req.param("projectId")!);
   const project = await loadProject(c);
-  const { permissions, memberships, actor } = await effectivePermissions(actingAs(c), project.id);
   const role = memberships[0]?.roles[0]?.role;
   return renderAccess(
     c,

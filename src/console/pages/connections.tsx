@@ -11,9 +11,9 @@ import { description } from "../../lib/schemas";
 import { ApiError, notFound } from "../../lib/errors";
 import { MAX_NAME_LENGTH } from "../../lib/limits";
 import { slugSchema } from "../../lib/slug";
-import { getProject, type PublicProject } from "../../store/projects";
+import { readProject, type PublicProject } from "../../store/projects";
 import type { ConsoleContext } from "../context";
-import { connectionDeps, dbOf } from "../deps";
+import { connectionDeps, dbOf, storeAs } from "../deps";
 import { fieldErrors, readForm } from "../forms";
 import { connectionsUrl, connectionUrl } from "../urls";
 import { CheckboxField, EmptyState, Notice, PostForm, SubmitButton, TextArea, TextField, Time, type FieldErrors } from "../ui/components";
@@ -35,7 +35,7 @@ interface FormState {
 }
 
 async function loadProject(c: ConsoleContext): Promise<PublicProject> {
-  return getProject(dbOf(c), c.req.param("projectId")!);
+  return readProject(storeAs(c), c.req.param("projectId")!);
 }
 
 function describeAllowlist(list: readonly AllowedDestination[] | null): string {
@@ -45,7 +45,6 @@ function describeAllowlist(list: readonly AllowedDestination[] | null): string {
 }
 
 async function renderConnections(c: ConsoleContext, project: PublicProject, form: FormState = { values: {}, errors: {} }, status: 200 | 409 | 422 = 200, problem?: string) {
-  const auth = c.get("auth");
   const actor = c.get("actor");
   const csrf = c.get("csrf");
   let list: connections.PublicConnection[] = [];
@@ -63,7 +62,7 @@ async function renderConnections(c: ConsoleContext, project: PublicProject, form
   return renderPage(
     c,
     `${project.name} · App Connections`,
-    <ProjectShell project={project} auth={auth} section="app-connections" title={`${project.name}: App Connections`} trail={[{ label: "Integrations" }, { label: "App Connections" }]} notice={c.req.query("notice")}>
+    <ProjectShell project={project} actor={actor} section="app-connections" title={`${project.name}: App Connections`} trail={[{ label: "Integrations" }, { label: "App Connections" }]} notice={c.req.query("notice")}>
       {problem ? <Notice tone="error">{problem}</Notice> : null}
       <p class="muted">A Qovery connection holds a Qovery API token. Syncs use it to write to Qovery; the token is checked with Qovery when you save it and is never shown again.</p>
       {refusal ? (
@@ -230,7 +229,7 @@ async function renderConnection(c: ConsoleContext, project: PublicProject, form?
     `${connection.name} · App Connection`,
     <ProjectShell
       project={project}
-      auth={c.get("auth")}
+      actor={c.get("actor")}
       section="app-connections"
       title={connection.name}
       trail={[{ label: "Integrations" }, { label: "App Connections", href: connectionsUrl(project.id) }, { label: connection.name }]}

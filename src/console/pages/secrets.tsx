@@ -160,7 +160,7 @@ function allowedHere(c: ConsoleContext, at: Location) {
 }
 
 async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState, status: 200 | 400 | 422 = 200) {
-  const auth = c.get("auth");
+  const actor = c.get("actor");
   const { project, environment, path } = at;
   const allowed = allowedHere(c, at);
   const reveal = c.req.query("reveal");
@@ -370,7 +370,7 @@ async function renderSecrets(c: ConsoleContext, at: Location, state?: FormState,
   return renderPage(
     c,
     `${project.name} · secrets`,
-    <ProjectShell project={project} auth={auth} section="secrets" title={`${project.name}: secrets`} notice={c.req.query("notice")}>
+    <ProjectShell project={project} actor={actor} section="secrets" title={`${project.name}: secrets`} notice={c.req.query("notice")}>
       <Tabs
         label="Environments"
         sub

@@ -1,8 +1,6 @@
 /** "Sign out everywhere": an admin ends every console session at once, their own included. */
-import { isOrganizationAdmin } from "../../access/boundary";
 import { actingAs } from "../../auth/context";
-import { revokeAllSessions } from "../../auth/sessions";
-import { forbidden } from "../../lib/errors";
+import { assertMayRevokeAllSessions, revokeAllSessions } from "../../auth/sessions";
 import type { ConsoleContext } from "../context";
 import { clearSessionCookie } from "../session";
 import { PostForm, SubmitButton } from "../ui/components";
@@ -10,8 +8,8 @@ import { renderPage } from "../ui/layout";
 import { SIGN_OUT_EVERYWHERE_URL, signInUrl } from "../urls";
 
 export function signOutEverywherePage(c: ConsoleContext) {
-  // Only shown to whom the service would let do it; the service itself decides on the POST.
-  if (!isOrganizationAdmin(c.get("actor"))) throw forbidden("Only an organization administrator can sign everyone out");
+  // Only shown to whom the service would let do it, by the service's own check; the service decides again on the POST.
+  assertMayRevokeAllSessions(c.get("actor"));
   return renderPage(
     c,
     "Sign out everywhere",

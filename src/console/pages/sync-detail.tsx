@@ -4,13 +4,13 @@
  */
 import type { Actor } from "../../access/actor";
 import { ApiError, notFound } from "../../lib/errors";
-import { getProject, type PublicProject } from "../../store/projects";
+import { readProject, type PublicProject } from "../../store/projects";
 import type { describePlan, publicRun } from "../../syncs/reports";
 import { driftReportOf, type PublicSync } from "../../syncs/public-sync";
 import type { SyncRecord } from "../../syncs/repository";
 import * as syncs from "../../syncs/service";
 import type { ConsoleContext } from "../context";
-import { dbOf, syncDeps } from "../deps";
+import { storeAs, syncDeps } from "../deps";
 import { syncFormOf } from "../sync-form";
 import { describeDestination, describeDriftKind, describeSyncMessage, isInFlight, progressOf, syncBadge } from "../sync-status";
 import { syncPageUrl, syncsUrl, syncUrl } from "../urls";
@@ -28,7 +28,7 @@ export async function syncInProject(c: ConsoleContext, action: syncs.SyncAction)
   const syncId = c.req.param("syncId")!;
   const record = await syncs.loadSync(syncDeps(c), syncId, action);
   if (record.sync.projectId !== projectId) throw notFound(`Could not find Qovery Sync with ID "${syncId}"`);
-  return { project: await getProject(dbOf(c), projectId), record };
+  return { project: await readProject(storeAs(c), projectId), record };
 }
 
 export const syncTrail = (project: PublicProject, sync: { id: string; name: string }, page?: string) => [
@@ -145,7 +145,6 @@ function RunHistory({ runs }: { runs: ReturnType<typeof publicRun>[] }) {
 const describeRequester = (requester: { type: string; name: string | null }) => `${requester.name ?? "unknown"} (${requester.type})`;
 
 async function renderSync(c: ConsoleContext, project: PublicProject, record: SyncRecord, problem?: string) {
-  const auth = c.get("auth");
   const actor = c.get("actor");
   const sync = syncs.publicSync(record);
   const runs = await syncs.listSyncRuns(syncDeps(c), sync.id, RUN_HISTORY_LENGTH, true);
@@ -158,7 +157,7 @@ async function renderSync(c: ConsoleContext, project: PublicProject, record: Syn
   return renderPage(
     c,
     sync.name,
-    <ProjectShell project={project} auth={auth} section="secret-syncs" title={sync.name} trail={syncTrail(project, sync)} notice={created ? undefined : c.req.query("notice")}>
+    <ProjectShell project={project} actor={actor} section="secret-syncs" title={sync.name} trail={syncTrail(project, sync)} notice={created ? undefined : c.req.query("notice")}>
       {created ? (
         <Notice tone="ok">
           <strong>Sync created.</strong>{" "}
@@ -284,7 +283,7 @@ export async function planPage(c: ConsoleContext) {
   return renderPage(
     c,
     `${sync.name} · plan`,
-    <ProjectShell project={project} auth={c.get("auth")} section="secret-syncs" title={`Plan for ${sync.name}`} trail={syncTrail(project, sync, "Plan")}>
+    <ProjectShell project={project} actor={c.get("actor")} section="secret-syncs" title={`Plan for ${sync.name}`} trail={syncTrail(project, sync, "Plan")}>
       <p class="muted">What a run would do now, computed from the source's secrets and what Qovery holds. Keys only: values are never shown here.</p>
       {problem ? <Notice tone="error">The plan could not be computed: {problem}</Notice> : null}
       {plan ? (

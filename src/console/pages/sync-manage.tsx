@@ -33,7 +33,7 @@ async function renderEdit(c: ConsoleContext, project: PublicProject, record: Syn
   return renderPage(
     c,
     `Edit ${sync.name}`,
-    <ProjectShell project={project} auth={c.get("auth")} section="secret-syncs" title={`Edit ${sync.name}`} trail={syncTrail(project, sync, "Edit")}>
+    <ProjectShell project={project} actor={c.get("actor")} section="secret-syncs" title={`Edit ${sync.name}`} trail={syncTrail(project, sync, "Edit")}>
       {view.problem ? <Notice tone="error">{view.problem}</Notice> : null}
       {Object.keys(errors).length && !view.problem ? <Notice tone="error">Please fix the highlighted fields below.</Notice> : null}
       <PostForm action={syncPageUrl(project.id, sync.id, "edit")} csrf={c.get("csrf")} label={`Edit ${sync.name}`}>
@@ -123,7 +123,7 @@ export async function deleteSyncPage(c: ConsoleContext) {
   return renderPage(
     c,
     `Delete ${sync.name}`,
-    <ProjectShell project={project} auth={c.get("auth")} section="secret-syncs" title={`Delete ${sync.name}`} trail={syncTrail(project, sync, "Delete")}>
+    <ProjectShell project={project} actor={c.get("actor")} section="secret-syncs" title={`Delete ${sync.name}`} trail={syncTrail(project, sync, "Delete")}>
       <PostForm action={syncPageUrl(project.id, sync.id, "delete")} csrf={c.get("csrf")} label={`Delete ${sync.name}`}>
         <section class="dialog" aria-labelledby="delete-heading">
           <h2 id="delete-heading">

@@ -7,12 +7,12 @@
  */
 import { getQoveryConnection } from "../../connections/service";
 import { description as descriptionSchema } from "../../lib/schemas";
-import { listFolders } from "../../store/folders";
-import { getProject, type PublicProject } from "../../store/projects";
+import { listReadableFolders } from "../../store/folders";
+import { readProject, type PublicProject } from "../../store/projects";
 import { createSyncBody, syncName, syncOptionsSchema } from "../../syncs/schemas";
 import * as syncs from "../../syncs/service";
 import type { ConsoleContext } from "../context";
-import { connectionDeps, dbOf, syncDeps } from "../deps";
+import { connectionDeps, storeAs, syncDeps } from "../deps";
 import { checkDestination, loadDestinationChoices, type DestinationChoices } from "../destination";
 import { fieldErrors, readForm } from "../forms";
 import {
@@ -86,7 +86,7 @@ const stepOfField = (field: SyncField) => STEPS.find((s) => s.fields.includes(fi
 async function loadProjectForWizard(c: ConsoleContext): Promise<PublicProject> {
   const projectId = c.req.param("projectId")!;
   syncs.assertCanCreateSyncs(syncDeps(c), projectId);
-  return getProject(dbOf(c), projectId);
+  return readProject(storeAs(c), projectId);
 }
 
 const freshForm = (project: PublicProject) => defaultSyncForm(project.environments[0]?.slug ?? "dev");
@@ -196,7 +196,9 @@ async function renderWizard(c: ConsoleContext, project: PublicProject, view: Wiz
   let fields;
   switch (step.id) {
     case "source": {
-      const folders = await listFolders(dbOf(c), project.id, { environment: form.environment, path: "/", recursive: true }).catch(() => []);
+      // Only the folders the caller may see (none without a folder read rule); the path field takes any other.
+      const where = { environment: form.environment, path: "/", recursive: true };
+      const folders = await listReadableFolders(storeAs(c), project.id, where).catch(() => []);
       fields = <SourceFields form={form} errors={errors} project={project} folderPaths={["/", ...folders.map((f) => f.path)]} />;
       break;
     }
@@ -242,7 +244,7 @@ async function renderWizard(c: ConsoleContext, project: PublicProject, view: Wiz
     `Add Qovery Sync · ${step.label}`,
     <ProjectShell
       project={project}
-      auth={c.get("auth")}
+      actor={c.get("actor")}
       section="secret-syncs"
       title="Add Qovery Sync"
       trail={[{ label: "Integrations" }, { label: "Secret Syncs", href: syncsUrl(project.id) }, { label: "Add Sync" }]}
@@ -302,7 +304,7 @@ export async function chooseDestination(c: ConsoleContext) {
   return renderPage(
     c,
     "Add Sync",
-    <ProjectShell project={project} auth={c.get("auth")} section="secret-syncs" title="Add Sync" trail={[{ label: "Integrations" }, { label: "Secret Syncs", href: syncsUrl(project.id) }, { label: "Add Sync" }]}>
+    <ProjectShell project={project} actor={c.get("actor")} section="secret-syncs" title="Add Sync" trail={[{ label: "Integrations" }, { label: "Secret Syncs", href: syncsUrl(project.id) }, { label: "Add Sync" }]}>
       <h2>Select a destination</h2>
       <p class="muted">Choose where this project's secrets should be synced to.</p>
       <ul class="plain" aria-label="Destinations">

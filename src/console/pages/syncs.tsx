@@ -2,10 +2,10 @@
 import { canOnAnyIn } from "../../access/actor";
 import { mayUseConnectionsIn } from "../../connections/permissions";
 import { listAvailableConnections } from "../../connections/service";
-import { getProject } from "../../store/projects";
+import { readProject } from "../../store/projects";
 import { listSyncs, publicSync } from "../../syncs/service";
 import type { ConsoleContext } from "../context";
-import { connectionDeps, dbOf, syncDeps } from "../deps";
+import { connectionDeps, storeAs, syncDeps } from "../deps";
 import { describeDestination, describeSyncMessage } from "../sync-status";
 import { connectionsUrl, newSyncUrl, syncUrl } from "../urls";
 import { EmptyState, Time } from "../ui/components";
@@ -14,18 +14,17 @@ import { ProjectShell } from "../ui/project-shell";
 import { SyncBadges } from "../ui/sync-badges";
 
 export async function syncsPage(c: ConsoleContext) {
-  const auth = c.get("auth");
   const actor = c.get("actor");
   const projectId = c.req.param("projectId")!;
   const list = (await listSyncs(syncDeps(c), projectId)).map(publicSync);
-  const project = await getProject(dbOf(c), projectId);
+  const project = await readProject(storeAs(c), projectId);
   const canCreate = canOnAnyIn(actor, projectId, "create", "secret-syncs");
   const hasConnection = mayUseConnectionsIn(actor, projectId) && (await listAvailableConnections(connectionDeps(c), projectId)).length > 0;
 
   return renderPage(
     c,
     `${project.name} · Secret Syncs`,
-    <ProjectShell project={project} auth={auth} section="secret-syncs" title={`${project.name}: Secret Syncs`} trail={[{ label: "Integrations" }, { label: "Secret Syncs" }]} notice={c.req.query("notice")}>
+    <ProjectShell project={project} actor={actor} section="secret-syncs" title={`${project.name}: Secret Syncs`} trail={[{ label: "Integrations" }, { label: "Secret Syncs" }]} notice={c.req.query("notice")}>
       <div class="actions">
         {canCreate ? (
           <a class="button" href={newSyncUrl(project.id)}>
