@@ -18,7 +18,7 @@ export class ConfigurationError extends Error {
 
 /** ADMIN_TOKEN grants everything, so a short, guessable one is refused outright. */
 export const MIN_ADMIN_TOKEN_LENGTH = 32;
-export const ADMIN_TOKEN_TOO_SHORT =
+const ADMIN_TOKEN_TOO_SHORT =
   `ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters long; set a longer secret (for example \`openssl rand -base64 32\`)`;
 
 /** How long a run's lease lasts without renewal (crash recovery takes over after it); not a var. */

@@ -240,7 +240,7 @@ export async function abandonRun(db: Db, run: RunRow): Promise<void> {
     .where(runIs(run.id));
 }
 
-export const DEAD_LETTERED = "The run could not be processed after repeated attempts (dead-lettered); trigger it again";
+const DEAD_LETTERED = "The run could not be processed after repeated attempts (dead-lettered); trigger it again";
 
 /** A run whose job kept crashing ends failed, its sync with it, and the lease is let go, so nothing stays running. */
 export async function deadLetter(db: Db, run: RunRow): Promise<void> {
